@@ -1,0 +1,38 @@
+// The Scheduler role: the pure decision logic every driver (the Asio tuner,
+// the simulator) feeds with events.
+//   suggest(new_id)  a worker is free: start a new trial (it gets new_id),
+//                    resume a paused one, wait, or nothing is left;
+//   on_report(obs)   a trial reached obs.resource with obs.metric: continue,
+//                    pause or stop it;
+//   on_trial_end     the trial is gone (completed, stopped or failed).
+// It names the metric it optimises, its mode and the resource attribute.
+#pragma once
+
+#include <concepts>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "rung/concepts/searcher.hpp"
+#include "rung/decision.hpp"
+
+namespace rung {
+
+template <class S>
+concept Scheduler =
+    Configuration<typename S::config_type> &&
+    requires(S& scheduler, const S& const_scheduler, trial_id id, const observation& obs, trial_end how) {
+      { scheduler.suggest(id) } -> std::same_as<suggestion<typename S::config_type>>;
+      { scheduler.on_report(obs) } -> std::same_as<decision>;
+      { scheduler.on_trial_end(id, how) } -> std::same_as<void>;
+      { const_scheduler.metric() } -> std::convertible_to<std::string_view>;
+      { const_scheduler.metric_mode() } -> std::same_as<mode>;
+      { const_scheduler.resource_attr() } -> std::convertible_to<std::string_view>;
+      // The resource at which a trial counts as fully trained, if known.
+      { const_scheduler.max_resource(std::declval<const typename S::config_type&>()) }
+          -> std::same_as<std::optional<double>>;
+      requires ConfigSpace<std::remove_cvref_t<decltype(const_scheduler.space())>>;
+    };
+
+}  // namespace rung

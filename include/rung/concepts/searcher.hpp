@@ -1,0 +1,45 @@
+// The Searcher role: proposes configurations. Required: suggest(trial_id)
+// returning a configuration, or nullopt once it has nothing left to propose.
+// Optional hooks, called when present: on_report(observation) and
+// on_trial_end(trial_id, trial_end), for searchers that learn from results.
+// A searcher may declare `static constexpr bool exhaustible = true` when it
+// runs out on its own (grid search): then the tuner needs no stop criterion.
+#pragma once
+
+#include <concepts>
+#include <optional>
+
+#include "rung/concepts/config_space.hpp"
+#include "rung/decision.hpp"
+
+namespace rung {
+
+template <class S>
+concept Searcher = ConfigSpace<typename S::space_type> &&
+                   std::same_as<typename S::config_type, typename S::space_type::config_type> &&
+                   requires(S& searcher, const S& const_searcher, trial_id id) {
+                     { searcher.suggest(id) } -> std::same_as<std::optional<typename S::config_type>>;
+                     { const_searcher.space() } -> std::same_as<const typename S::space_type&>;
+                   };
+
+namespace detail {
+template <class S>
+void notify_report(S& searcher, const observation& obs) {
+  if constexpr (requires { searcher.on_report(obs); }) searcher.on_report(obs);
+}
+template <class S>
+void notify_trial_end(S& searcher, trial_id id, trial_end how) {
+  if constexpr (requires { searcher.on_trial_end(id, how); }) searcher.on_trial_end(id, how);
+}
+}  // namespace detail
+
+template <class S>
+inline constexpr bool is_exhaustible_v = [] {
+  if constexpr (requires { S::exhaustible; }) {
+    return bool{S::exhaustible};
+  } else {
+    return false;
+  }
+}();
+
+}  // namespace rung

@@ -1,0 +1,134 @@
+// A configuration is a typed value: one field per hyperparameter, read by
+// name. cfg.get<"learning_rate">() is a double; a name not in the space, or a
+// read as another type, does not compile.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "rung/fixed_string.hpp"
+
+namespace rung {
+
+namespace detail {
+template <fixed_string Name, class... Hyperparameters>
+consteval std::size_t index_of_name() {
+  constexpr std::string_view names[] = {Hyperparameters::name..., std::string_view{}};
+  for (std::size_t i = 0; i < sizeof...(Hyperparameters); ++i) {
+    if (names[i] == Name.view()) return i;
+  }
+  return sizeof...(Hyperparameters);
+}
+
+template <class... Hyperparameters>
+consteval bool names_are_distinct() {
+  constexpr std::string_view names[] = {Hyperparameters::name..., std::string_view{}};
+  for (std::size_t i = 0; i < sizeof...(Hyperparameters); ++i) {
+    for (std::size_t j = i + 1; j < sizeof...(Hyperparameters); ++j) {
+      if (names[i] == names[j]) return false;
+    }
+  }
+  return true;
+}
+
+template <bool Condition>
+constexpr void require_known_name() {
+  static_assert(Condition,
+                "rung: this configuration has no hyperparameter of that name; "
+                "the name must be spelled exactly as in the config_space");
+}
+}  // namespace detail
+
+template <class... Hyperparameters>
+class configuration {
+ public:
+  using values_type = std::tuple<typename Hyperparameters::value_type...>;
+  static constexpr std::size_t size = sizeof...(Hyperparameters);
+
+  template <fixed_string Name>
+  static constexpr bool has = detail::index_of_name<Name, Hyperparameters...>() < size;
+
+  template <fixed_string Name>
+    requires has<Name>
+  using value_type_of =
+      std::tuple_element_t<detail::index_of_name<Name, Hyperparameters...>(), values_type>;
+
+  constexpr configuration() = default;
+  constexpr explicit configuration(values_type values) : values_(std::move(values)) {}
+
+  // The value of hyperparameter Name, of exactly the type its domain holds.
+  template <fixed_string Name>
+  [[nodiscard]] constexpr decltype(auto) get() const {
+    detail::require_known_name<has<Name>>();
+    if constexpr (has<Name>) {
+      return std::get<detail::index_of_name<Name, Hyperparameters...>()>(values_);
+    }
+  }
+
+  // The same, stating the type: fails to compile when the type is not the one held.
+  template <fixed_string Name, class Expected>
+  [[nodiscard]] constexpr decltype(auto) get() const {
+    detail::require_known_name<has<Name>>();
+    if constexpr (has<Name>) {
+      using held = value_type_of<Name>;
+      static_assert(std::is_same_v<held, Expected>,
+                    "rung: the hyperparameter is read as a type it does not hold: randint/lograndint "
+                    "hold std::int64_t, uniform/loguniform/finrange double, string choices "
+                    "std::string_view");
+      return get<Name>();
+    }
+  }
+
+  // Calls visit(name, value) for every hyperparameter, in the space's order.
+  template <class Visitor>
+  constexpr void for_each(Visitor&& visit) const {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (visit(Hyperparameters::name, std::get<I>(values_)), ...);
+    }(std::make_index_sequence<size>{});
+  }
+
+  [[nodiscard]] constexpr const values_type& values() const noexcept { return values_; }
+
+  friend constexpr bool operator==(const configuration&, const configuration&) = default;
+
+ private:
+  values_type values_{};
+};
+
+// A configuration with some values left open (points_to_evaluate): the
+// searcher fills the rest with each domain's midpoint, as Syne Tune does.
+template <class... Hyperparameters>
+class partial_configuration {
+ public:
+  using values_type = std::tuple<std::optional<typename Hyperparameters::value_type>...>;
+
+  template <fixed_string Name, class Value>
+  constexpr partial_configuration& set(const Value& value) & {
+    detail::require_known_name<(detail::index_of_name<Name, Hyperparameters...>() <
+                                sizeof...(Hyperparameters))>();
+    constexpr std::size_t index = detail::index_of_name<Name, Hyperparameters...>();
+    if constexpr (index < sizeof...(Hyperparameters)) {
+      using held = typename std::tuple_element_t<index, values_type>::value_type;
+      static_assert(std::is_convertible_v<const Value&, held>,
+                    "rung: the value given cannot be held by this hyperparameter");
+      std::get<index>(values_) = held(value);
+    }
+    return *this;
+  }
+
+  template <fixed_string Name, class Value>
+  constexpr partial_configuration&& set(const Value& value) && {
+    return std::move(set<Name>(value));
+  }
+
+  [[nodiscard]] constexpr const values_type& values() const noexcept { return values_; }
+
+ private:
+  values_type values_{};
+};
+
+}  // namespace rung

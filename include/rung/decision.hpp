@@ -1,0 +1,89 @@
+// The vocabulary schedulers and drivers share: trial ids, optimisation mode,
+// observations, decisions on a report and suggestions for a free worker.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace rung {
+
+using trial_id = std::int64_t;
+
+enum class mode : std::uint8_t { min, max };
+
+[[nodiscard]] constexpr std::string_view to_string(mode m) noexcept { return m == mode::min ? "min" : "max"; }
+
+// True when a is strictly better than b. NaN is the worst value: it is never
+// better than anything, and anything that is not NaN is better than it.
+[[nodiscard]] inline bool better(mode m, double a, double b) noexcept {
+  if (std::isnan(a)) return false;
+  if (std::isnan(b)) return true;
+  return m == mode::min ? a < b : a > b;
+}
+
+// The value used to rank a metric: NaN maps to the worst value, so sorting
+// and quantiles never see NaN.
+[[nodiscard]] inline double rank_value(mode m, double metric) noexcept {
+  if (!std::isnan(metric)) return metric;
+  return m == mode::min ? std::numeric_limits<double>::infinity()
+                        : -std::numeric_limits<double>::infinity();
+}
+
+// What a scheduler decides on each report.
+enum class decision : std::uint8_t {
+  continue_trial,  // keep training
+  pause_trial,     // free the worker; the trial may be resumed later
+  stop_trial,      // end the trial
+};
+
+// Syne Tune's spelling, used in results.csv (st_decision) and the journal.
+[[nodiscard]] constexpr std::string_view to_string(decision d) noexcept {
+  switch (d) {
+    case decision::continue_trial: return "CONTINUE";
+    case decision::pause_trial: return "PAUSE";
+    case decision::stop_trial: return "STOP";
+  }
+  return "?";
+}
+
+// One report as the scheduler sees it: the resource reached (epochs) and the
+// value of the scheduler's metric there.
+struct observation {
+  trial_id trial{};
+  double resource{};
+  double metric{};
+};
+
+// How a trial ended, as the scheduler is told.
+enum class trial_end : std::uint8_t {
+  completed,  // the trial's callable returned after running to its end
+  stopped,    // stopped by a decision or because the tuning ended
+  failed,     // the callable threw
+};
+
+// What a free worker should do next.
+template <class Config>
+struct start_trial {
+  Config config;
+};
+
+struct resume_trial {
+  trial_id trial{};
+  double from_resource{};  // the resource the trial paused at
+};
+
+// Nothing to start now, but trials are running whose results may change that
+// (synchronous successive halving waits for its rung to fill).
+struct wait_for_trials {};
+
+// Nothing will ever be started again: the searcher is exhausted.
+struct search_exhausted {};
+
+template <class Config>
+using suggestion = std::variant<start_trial<Config>, resume_trial, wait_for_trials, search_exhausted>;
+
+}  // namespace rung

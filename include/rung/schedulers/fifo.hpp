@@ -1,0 +1,74 @@
+// FIFO scheduling: every trial runs to its end (max_t or max_resource_attr,
+// or until its callable returns). With random search this is asynchronous
+// random search, the seeds' first experiment.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "rung/concepts/searcher.hpp"
+#include "rung/decision.hpp"
+#include "rung/detail/per_trial.hpp"
+#include "rung/detail/scheduler_options.hpp"
+
+namespace rung {
+
+struct fifo_options {
+  std::string metric;
+  rung::mode mode = rung::mode::min;
+  std::string resource_attr = "epoch";
+  std::optional<double> max_t;    // stop every trial at this resource
+  std::string max_resource_attr;  // or: the hyperparameter holding it
+};
+
+template <Searcher S>
+class fifo_scheduler {
+ public:
+  using searcher_type = S;
+  using config_type = typename S::config_type;
+
+  fifo_scheduler(S searcher, fifo_options options)
+      : searcher_(std::move(searcher)),
+        options_(std::move(options)),
+        max_resource_(searcher_.space(), "fifo_scheduler", options_.max_t, options_.max_resource_attr) {
+    detail::require_metric("fifo_scheduler", options_.metric);
+  }
+
+  suggestion<config_type> suggest(trial_id new_id) {
+    auto config = searcher_.suggest(new_id);
+    if (!config) return search_exhausted{};
+    if (!max_resource_.fixed()) trial_limits_.set(new_id, max_resource_(*config));
+    return start_trial<config_type>{std::move(*config)};
+  }
+
+  // Stops only at the maximum resource, when one is known.
+  decision on_report(const observation& obs) {
+    detail::notify_report(searcher_, obs);
+    const auto limit = max_resource_of_trial(obs.trial);
+    return limit && obs.resource >= *limit ? decision::stop_trial : decision::continue_trial;
+  }
+
+  void on_trial_end(trial_id id, trial_end how) { detail::notify_trial_end(searcher_, id, how); }
+
+  [[nodiscard]] std::string_view metric() const noexcept { return options_.metric; }
+  [[nodiscard]] mode metric_mode() const noexcept { return options_.mode; }
+  [[nodiscard]] std::string_view resource_attr() const noexcept { return options_.resource_attr; }
+  [[nodiscard]] std::optional<double> max_resource(const config_type& config) const { return max_resource_(config); }
+  [[nodiscard]] const auto& space() const noexcept { return searcher_.space(); }
+  [[nodiscard]] const S& searcher() const noexcept { return searcher_; }
+
+ private:
+  [[nodiscard]] std::optional<double> max_resource_of_trial(trial_id id) const {
+    if (max_resource_.fixed()) return max_resource_.fixed();
+    return trial_limits_.get(id);
+  }
+
+  S searcher_;
+  fifo_options options_;
+  detail::max_resource_rule<typename S::space_type> max_resource_;
+  detail::per_trial<std::optional<double>> trial_limits_;
+};
+
+}  // namespace rung
