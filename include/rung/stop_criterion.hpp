@@ -29,19 +29,19 @@
 namespace rung {
 
 struct metric_threshold {
-  std::string metric;
-  double value{};
+  std::string metric = {};
+  double value = 0.0;
 };
 
 struct stop_criterion {
   using rung_stop_criterion_tag = void;
-  std::optional<double> max_wallclock_time;  // seconds
-  std::optional<std::int64_t> max_num_trials_started;
-  std::optional<std::int64_t> max_num_trials_completed;  // ran to their end
-  std::optional<std::int64_t> max_num_trials_finished;   // completed, stopped or failed
-  std::optional<std::int64_t> max_num_evaluations;       // reports
-  std::vector<metric_threshold> min_metric_value;        // end once a report goes below
-  std::vector<metric_threshold> max_metric_value;        // end once a report goes above
+  std::optional<double> max_wallclock_time = std::nullopt;  // seconds
+  std::optional<std::int64_t> max_num_trials_started = std::nullopt;
+  std::optional<std::int64_t> max_num_trials_completed = std::nullopt;  // ran to their end
+  std::optional<std::int64_t> max_num_trials_finished = std::nullopt;   // completed, stopped or failed
+  std::optional<std::int64_t> max_num_evaluations = std::nullopt;       // reports
+  std::vector<metric_threshold> min_metric_value = {};        // end once a report goes below
+  std::vector<metric_threshold> max_metric_value = {};        // end once a report goes above
 
   [[nodiscard]] bool operator()(const tuning_status& status) const { return !reason(status).empty(); }
 
@@ -121,6 +121,12 @@ struct stop_criterion {
 };
 
 namespace detail {
+template <class T>
+std::optional<T> earliest(std::optional<T> a, std::optional<T> b) {
+  if (a && b) return std::min(*a, *b);
+  return a ? a : b;
+}
+
 template <StopCriterion C>
 std::string reason_of(const C& criterion, const tuning_status& status) {
   if constexpr (requires { criterion.reason(status); }) {
@@ -158,10 +164,10 @@ struct stop_when_either {
   }
   [[nodiscard]] bool can_trigger() const { return detail::can_trigger(first) || detail::can_trigger(second); }
   [[nodiscard]] std::optional<std::int64_t> max_trials_started() const {
-    const auto a = detail::max_trials_started(first);
-    const auto b = detail::max_trials_started(second);
-    if (a && b) return std::min(*a, *b);
-    return a ? a : b;
+    return detail::earliest(detail::max_trials_started(first), detail::max_trials_started(second));
+  }
+  [[nodiscard]] std::optional<double> max_wallclock_time() const {
+    return detail::earliest(detail::max_wallclock_time(first), detail::max_wallclock_time(second));
   }
   void validate(std::span<const std::string> metric_names) const {
     detail::validate_criterion(first, metric_names);
@@ -182,6 +188,10 @@ struct stop_when_both {
     return first_reason + " and " + second_reason;
   }
   [[nodiscard]] bool can_trigger() const { return detail::can_trigger(first) && detail::can_trigger(second); }
+  // Only a time to look again: the other criterion may not hold then.
+  [[nodiscard]] std::optional<double> max_wallclock_time() const {
+    return detail::earliest(detail::max_wallclock_time(first), detail::max_wallclock_time(second));
+  }
   void validate(std::span<const std::string> metric_names) const {
     detail::validate_criterion(first, metric_names);
     detail::validate_criterion(second, metric_names);
@@ -216,6 +226,7 @@ class any_stop_criterion {
   any_stop_criterion(C criterion)  // NOLINT: implicit, so options read naturally
       : can_trigger_(detail::can_trigger(criterion)),
         max_trials_started_(detail::max_trials_started(criterion)),
+        max_wallclock_time_(detail::max_wallclock_time(criterion)),
         describe_([criterion](const tuning_status& status) { return detail::reason_of(criterion, status); }),
         validate_([criterion](std::span<const std::string> names) {
           detail::validate_criterion(criterion, names);
@@ -225,11 +236,13 @@ class any_stop_criterion {
   [[nodiscard]] std::string reason(const tuning_status& status) const { return describe_(status); }
   [[nodiscard]] bool can_trigger() const { return can_trigger_; }
   [[nodiscard]] std::optional<std::int64_t> max_trials_started() const { return max_trials_started_; }
+  [[nodiscard]] std::optional<double> max_wallclock_time() const { return max_wallclock_time_; }
   void validate(std::span<const std::string> metric_names) const { validate_(metric_names); }
 
  private:
   bool can_trigger_;
   std::optional<std::int64_t> max_trials_started_;
+  std::optional<double> max_wallclock_time_;
   std::function<std::string(const tuning_status&)> describe_;
   std::function<void(std::span<const std::string>)> validate_;
 };

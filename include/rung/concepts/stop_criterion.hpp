@@ -1,7 +1,8 @@
 // The StopCriterion role: a predicate on the tuning status that ends the
 // tuning when it returns true. Optional: can_trigger() (false when no limit
-// is set, so the tuner can refuse a run that would never end) and
-// max_trials_started() (a limit on starting trials rather than on the run).
+// is set, so the tuner can refuse a run that would never end),
+// max_trials_started() (a limit on starting trials rather than on the run)
+// and max_wallclock_time (when the tuner must look even if nothing happens).
 #pragma once
 
 #include <concepts>
@@ -24,6 +25,19 @@ bool can_trigger(const C& criterion) {
     return criterion.can_trigger();
   } else {
     return true;  // a user predicate is trusted to end
+  }
+}
+
+// The wall-clock limit, if the criterion has one: the tuner wakes up then
+// to check it, even when no trial reports.
+template <StopCriterion C>
+std::optional<double> max_wallclock_time(const C& criterion) {
+  if constexpr (requires { criterion.max_wallclock_time(); }) {
+    return criterion.max_wallclock_time();
+  } else if constexpr (requires { criterion.max_wallclock_time; }) {
+    return criterion.max_wallclock_time;
+  } else {
+    return std::nullopt;
   }
 }
 

@@ -16,11 +16,11 @@
 namespace rung {
 
 struct fifo_options {
-  std::string metric;
+  std::string metric = {};
   rung::mode mode = rung::mode::min;
   std::string resource_attr = "epoch";
-  std::optional<double> max_t;    // stop every trial at this resource
-  std::string max_resource_attr;  // or: the hyperparameter holding it
+  std::optional<double> max_t = std::nullopt;  // stop every trial at this resource
+  std::string max_resource_attr = {};          // or: the hyperparameter holding it
 };
 
 template <Searcher S>
@@ -28,6 +28,7 @@ class fifo_scheduler {
  public:
   using searcher_type = S;
   using config_type = typename S::config_type;
+  static constexpr std::string_view name = "fifo";
 
   fifo_scheduler(S searcher, fifo_options options)
       : searcher_(std::move(searcher)),

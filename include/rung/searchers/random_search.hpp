@@ -22,7 +22,7 @@ struct random_searcher_options {
   std::uint64_t seed = 0;
   // nullopt: start with the default configuration (midpoints), as Syne Tune
   // does; an empty list: no initial configurations.
-  std::optional<std::vector<typename Space::partial_type>> points_to_evaluate;
+  std::optional<std::vector<typename Space::partial_type>> points_to_evaluate = std::nullopt;
   bool allow_duplicates = false;
 };
 

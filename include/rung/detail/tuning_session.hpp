@@ -1,0 +1,252 @@
+// The bookkeeping every driver shares: trial records, counts, the stop
+// decision and the recorder, around a scheduler. Drivers (the Asio tuner in
+// real time, the simulator in virtual time) call it from one thread and pass
+// the time in; it has no clock and no threads of its own.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "rung/concepts/recorder.hpp"
+#include "rung/concepts/scheduler.hpp"
+#include "rung/detail/format.hpp"
+#include "rung/stop_criterion.hpp"
+#include "rung/trials.hpp"
+#include "rung/tuning_status.hpp"
+
+namespace rung::detail {
+
+struct session_options {
+  std::vector<std::string> metric_names;  // every metric trials report
+  std::size_t scheduler_metric = 0;       // index of the scheduler's metric in metric_names
+  any_stop_criterion stop;
+  std::int64_t max_failures = 1;          // the tuning ends once more trials than this failed
+};
+
+// What a free worker should do, as the session sees it.
+struct run_new_trial {
+  trial_id id{};
+};
+struct resume_paused_trial {
+  trial_id id{};
+  double from_resource{};
+};
+struct nothing_to_run_now {};
+struct nothing_left_to_run {};
+using next_job = std::variant<run_new_trial, resume_paused_trial, nothing_to_run_now, nothing_left_to_run>;
+
+template <Scheduler S, Recorder<typename S::config_type> R>
+class tuning_session {
+ public:
+  using config_type = typename S::config_type;
+  using record_type = trial_record<config_type>;
+
+  tuning_session(S& scheduler, R& recorder, session_options options)
+      : scheduler_(scheduler), recorder_(recorder), options_(std::move(options)) {
+    status_.set_metric_names(options_.metric_names);
+  }
+
+  next_job next(double now) {
+    status_.wallclock_time = now;
+    if (!stop_reason_.empty() || exhausted_) return nothing_left_to_run{};
+    if (const auto limit = options_.stop.max_trials_started(); limit && status_.num_trials_started >= *limit) {
+      return status_.num_trials_running > 0 ? next_job{nothing_to_run_now{}} : next_job{nothing_left_to_run{}};
+    }
+    const trial_id new_id = static_cast<trial_id>(trials_.size());
+    auto suggested = scheduler_.suggest(new_id);
+    if (auto* start = std::get_if<start_trial<config_type>>(&suggested)) {
+      auto& record = trials_.emplace_back();
+      record.id = new_id;
+      record.config = std::move(start->config);
+      last_metrics_.resize(last_metrics_.size() + options_.metric_names.size(),
+                           std::numeric_limits<double>::quiet_NaN());
+      ++status_.num_trials_started;
+      ++status_.num_trials_running;
+      recorder_.trial_started(record, now);
+      return run_new_trial{new_id};
+    }
+    if (const auto* resume = std::get_if<resume_trial>(&suggested)) {
+      auto& record = at(resume->trial);
+      if (record.status != trial_status::paused) {
+        throw std::logic_error("scheduler asked to resume trial " + to_text(resume->trial) + ", which is not paused");
+      }
+      record.status = trial_status::in_progress;
+      --status_.num_trials_paused;
+      ++status_.num_trials_running;
+      recorder_.trial_resumed(record, resume->from_resource, now);
+      return resume_paused_trial{resume->trial, resume->from_resource};
+    }
+    if (std::holds_alternative<wait_for_trials>(suggested) && status_.num_trials_running > 0) {
+      return nothing_to_run_now{};
+    }
+    exhausted_ = true;
+    return nothing_left_to_run{};
+  }
+
+  // A trial reports `metrics` (one value per metric name, NaN where not
+  // reported) at `resource`. Returns what the trial should do next.
+  decision report(trial_id id, double resource, std::span<const double> metrics, double worker_time, double now) {
+    status_.wallclock_time = now;
+    auto& record = at(id);
+    if (!std::isfinite(resource) || resource <= 0) {
+      throw std::invalid_argument("report(): " + std::string(scheduler_.resource_attr()) + " = " +
+                                  to_text(resource) + ": the resource must be a positive number");
+    }
+    if (record.status != trial_status::in_progress) {
+      recorder_.report_ignored(record, resource, "the trial is " + std::string(to_string(record.status)), now);
+      return record.status == trial_status::paused ? decision::pause_trial : decision::stop_trial;
+    }
+    if (resource < record.last_resource) {
+      recorder_.report_ignored(record, resource,
+                               "the resource went back from " + to_text(record.last_resource), now);
+      return decision::continue_trial;
+    }
+    const double metric = metrics[options_.scheduler_metric];
+    std::copy(metrics.begin(), metrics.end(), last_metrics_.begin() + static_cast<std::ptrdiff_t>(id) * metric_count());
+    record.iterations += 1;
+    record.last_resource = resource;
+    record.worker_time = worker_time;
+    if (better(scheduler_.metric_mode(), metric, record.best_metric)) record.best_metric = metric;
+    ++status_.num_evaluations;
+    for (std::size_t i = 0; i < metrics.size(); ++i) status_.observe_metric(i, metrics[i]);
+    if (better(scheduler_.metric_mode(), metric, best_metric_)) {
+      best_metric_ = metric;
+      best_trial_ = id;
+    }
+
+    decision outcome = scheduler_.on_report(observation{id, resource, metric});
+    if (!stopping_reason(now).empty()) outcome = decision::stop_trial;
+    if (outcome == decision::pause_trial) {
+      record.status = trial_status::paused;
+      --status_.num_trials_running;
+      ++status_.num_trials_paused;
+    }
+    recorder_.trial_reported(record, resource, metrics, outcome, now);
+    if (outcome == decision::stop_trial) {
+      const auto limit = scheduler_.max_resource(record.config);
+      end_trial(record, limit && resource >= *limit ? trial_status::completed : trial_status::stopped, now);
+    }
+    return outcome;
+  }
+
+  // The trial's callable returned. A paused trial stays paused (resuming it
+  // runs the callable again from its checkpoint).
+  void trial_returned(trial_id id, double worker_time, double now) {
+    auto& record = at(id);
+    record.worker_time = worker_time;
+    if (record.status == trial_status::in_progress) {
+      end_trial(record, stop_reason_.empty() ? trial_status::completed : trial_status::stopped, now);
+    }
+  }
+
+  void trial_failed(trial_id id, std::string message, double worker_time, double now) {
+    auto& record = at(id);
+    record.worker_time = worker_time;
+    record.error = std::move(message);
+    if (record.status == trial_status::paused) {
+      --status_.num_trials_paused;
+      ++status_.num_trials_running;
+    } else if (is_finished(record.status)) {
+      // Failed while winding down after a stop: the stop stands, the error is kept.
+      recorder_.trial_finished(record, now);
+      return;
+    }
+    end_trial(record, trial_status::failed, now);
+  }
+
+  // Why the tuning should end now, or empty while it goes on.
+  const std::string& stopping_reason(double now) {
+    status_.wallclock_time = now;
+    if (stop_reason_.empty()) {
+      stop_reason_ = options_.stop.reason(status_);
+      if (stop_reason_.empty() && status_.num_trials_failed > options_.max_failures) {
+        stop_reason_ = "more trials failed (" + to_text(status_.num_trials_failed) + ") than max_failures (" +
+                       to_text(options_.max_failures) + ")";
+      }
+    }
+    return stop_reason_;
+  }
+
+  [[nodiscard]] bool searcher_exhausted() const noexcept { return exhausted_; }
+
+  // Ends the tuning: trials still running or paused count as stopped.
+  void finish(double now, std::string reason) {
+    status_.wallclock_time = now;
+    if (stop_reason_.empty()) stop_reason_ = std::move(reason);
+    for (auto& record : trials_) {
+      if (record.status == trial_status::in_progress || record.status == trial_status::paused) {
+        end_trial(record, trial_status::stopped, now);
+      }
+    }
+    recorder_.tuning_finished(status_, stop_reason_, now);
+    recorder_.flush();
+  }
+
+  [[nodiscard]] const tuning_status& status() const noexcept { return status_; }
+  [[nodiscard]] const std::deque<record_type>& trials() const noexcept { return trials_; }
+  [[nodiscard]] const record_type& trial(trial_id id) const { return trials_.at(static_cast<std::size_t>(id)); }
+  [[nodiscard]] std::span<const double> last_metrics(trial_id id) const {
+    return std::span<const double>(last_metrics_).subspan(static_cast<std::size_t>(id) * options_.metric_names.size(),
+                                                          options_.metric_names.size());
+  }
+  [[nodiscard]] std::optional<trial_id> best_trial() const noexcept { return best_trial_; }
+  [[nodiscard]] double best_metric() const noexcept { return best_metric_; }
+  [[nodiscard]] const session_options& options() const noexcept { return options_; }
+  [[nodiscard]] S& scheduler() noexcept { return scheduler_; }
+  [[nodiscard]] const S& scheduler() const noexcept { return scheduler_; }
+  [[nodiscard]] R& recorder() noexcept { return recorder_; }
+
+ private:
+  [[nodiscard]] std::ptrdiff_t metric_count() const noexcept {
+    return static_cast<std::ptrdiff_t>(options_.metric_names.size());
+  }
+
+  record_type& at(trial_id id) {
+    if (id < 0 || static_cast<std::size_t>(id) >= trials_.size()) {
+      throw std::logic_error("unknown trial id " + to_text(id));
+    }
+    return trials_[static_cast<std::size_t>(id)];
+  }
+
+  void end_trial(record_type& record, trial_status how, double now) {
+    if (record.status == trial_status::paused) {
+      --status_.num_trials_paused;
+    } else {
+      --status_.num_trials_running;
+    }
+    record.status = how;
+    switch (how) {
+      case trial_status::completed: ++status_.num_trials_completed; break;
+      case trial_status::failed: ++status_.num_trials_failed; break;
+      default: ++status_.num_trials_stopped; break;
+    }
+    scheduler_.on_trial_end(record.id, how == trial_status::completed ? trial_end::completed
+                                       : how == trial_status::failed  ? trial_end::failed
+                                                                      : trial_end::stopped);
+    recorder_.trial_finished(record, now);
+  }
+
+  S& scheduler_;
+  R& recorder_;
+  session_options options_;
+  tuning_status status_;
+  std::deque<record_type> trials_;
+  std::vector<double> last_metrics_;  // metric_names.size() values per trial, NaN until reported
+  std::string stop_reason_;
+  bool exhausted_ = false;
+  std::optional<trial_id> best_trial_;
+  double best_metric_ = std::numeric_limits<double>::quiet_NaN();
+};
+
+}  // namespace rung::detail

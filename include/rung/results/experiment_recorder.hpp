@@ -1,0 +1,268 @@
+// Writes an experiment directory as the tuning goes:
+//   metadata.json   what the experiment is (metrics, mode, space, workers)
+//   journal.jsonl   every event, one JSON object per line, flushed as it
+//                   happens: the record a crash cannot take away, and what
+//                   load_experiment and a resumed tuning read
+//   results.csv     one row per report with Syne Tune's column names
+//                   (trial_id, st_tuner_time, st_worker_time, st_decision,
+//                   status, config_<name>, the resource and the metrics), so
+//                   pandas reads it as is and the seeds' plotting code runs
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "rung/decision.hpp"
+#include "rung/detail/csv.hpp"
+#include "rung/detail/json_write.hpp"
+#include "rung/experiment_description.hpp"
+#include "rung/trials.hpp"
+#include "rung/tuning_status.hpp"
+#include "rung/version.hpp"
+
+namespace rung {
+
+namespace detail {
+struct file_closer {
+  void operator()(std::FILE* file) const noexcept { std::fclose(file); }
+};
+using file_handle = std::unique_ptr<std::FILE, file_closer>;
+
+inline file_handle open_for_append(const std::filesystem::path& path) {
+  file_handle file(std::fopen(path.c_str(), "ab"));
+  if (!file) {
+    throw std::system_error(errno, std::generic_category(), "cannot open " + path.string() + " for writing");
+  }
+  return file;
+}
+
+inline void write_all(std::FILE* file, std::string_view text, const std::filesystem::path& path) {
+  if (std::fwrite(text.data(), 1, text.size(), file) != text.size()) {
+    throw std::system_error(errno, std::generic_category(), "cannot write " + path.string());
+  }
+}
+}  // namespace detail
+
+inline constexpr std::string_view metadata_file_name = "metadata.json";
+inline constexpr std::string_view journal_file_name = "journal.jsonl";
+inline constexpr std::string_view results_file_name = "results.csv";
+
+template <class Space>
+class experiment_recorder {
+ public:
+  using config_type = typename Space::config_type;
+
+  // Creates `directory` (and its parents); refuses one that already holds a journal.
+  experiment_recorder(std::filesystem::path directory, Space space)
+      : directory_(std::move(directory)), space_(std::move(space)) {
+    std::filesystem::create_directories(directory_);
+    if (std::filesystem::exists(directory_ / journal_file_name)) {
+      throw std::invalid_argument("experiment directory " + directory_.string() +
+                                  " already holds a journal: choose another name, or resume it");
+    }
+  }
+
+  [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
+
+  void tuning_started(const experiment_description& description) {
+    description_ = description;
+    write_metadata();
+    journal_ = detail::open_for_append(directory_ / journal_file_name);
+    results_ = detail::open_for_append(directory_ / results_file_name);
+    // Large buffer for results.csv: it is flushed on flush(), the journal on every event.
+    std::setvbuf(results_.get(), nullptr, _IOFBF, 1U << 16U);
+    write_results_header();
+    line_ = R"({"event":"tuning_started","time":0,"name":)";
+    detail::append_json_string(line_, description_.name);
+    line_ += '}';
+    write_event();
+  }
+
+  void trial_started(const trial_record<config_type>& trial, double now) {
+    begin_event("trial_started", trial.id, now);
+    line_ += R"(,"config":)";
+    space_.append_json(line_, trial.config);
+    line_ += '}';
+    write_event();
+  }
+
+  void trial_resumed(const trial_record<config_type>& trial, double from_resource, double now) {
+    begin_event("trial_resumed", trial.id, now);
+    line_ += R"(,"from_resource":)";
+    detail::append_number(line_, from_resource);
+    line_ += '}';
+    write_event();
+  }
+
+  void trial_reported(const trial_record<config_type>& trial, double resource, std::span<const double> metrics,
+                      decision outcome, double now) {
+    begin_event("report", trial.id, now);
+    line_ += R"(,"worker_time":)";
+    detail::append_number(line_, trial.worker_time);
+    line_ += R"(,"resource":)";
+    detail::append_number(line_, resource);
+    line_ += R"(,"metrics":{)";
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+      if (i != 0) line_ += ',';
+      detail::append_json_key(line_, description_.metric_names[i]);
+      detail::append_number(line_, metrics[i]);
+    }
+    line_ += R"(},"decision":")";
+    line_ += to_string(outcome);
+    line_ += R"(","status":")";
+    line_ += to_string(trial.status);
+    line_ += "\"}";
+    write_event();
+    write_results_row(trial, resource, metrics, outcome, now);
+  }
+
+  void report_ignored(const trial_record<config_type>& trial, double resource, std::string_view why, double now) {
+    begin_event("report_ignored", trial.id, now);
+    line_ += R"(,"resource":)";
+    detail::append_number(line_, resource);
+    line_ += R"(,"reason":)";
+    detail::append_json_string(line_, why);
+    line_ += '}';
+    write_event();
+  }
+
+  void trial_finished(const trial_record<config_type>& trial, double now) {
+    begin_event("trial_finished", trial.id, now);
+    line_ += R"(,"status":")";
+    line_ += to_string(trial.status);
+    line_ += R"(","worker_time":)";
+    detail::append_number(line_, trial.worker_time);
+    if (!trial.error.empty()) {
+      line_ += R"(,"error":)";
+      detail::append_json_string(line_, trial.error);
+    }
+    line_ += '}';
+    write_event();
+  }
+
+  void tuning_finished(const tuning_status& status, std::string_view reason, double now) {
+    line_ = R"({"event":"tuning_finished","time":)";
+    detail::append_number(line_, now);
+    line_ += R"(,"reason":)";
+    detail::append_json_string(line_, reason);
+    line_ += R"(,"trials_started":)";
+    detail::append_number(line_, status.num_trials_started);
+    line_ += '}';
+    write_event();
+  }
+
+  void flush() {
+    if (results_) std::fflush(results_.get());
+  }
+
+ private:
+  void write_metadata() const {
+    std::string json = R"({"tuner_name":)";
+    detail::append_json_string(json, description_.name);
+    json += R"(,"rung_version":)";
+    detail::append_json_string(json, version_string);
+    json += R"(,"metric":)";
+    detail::append_json_string(json, description_.metric);
+    json += R"(,"metric_mode":")";
+    json += to_string(description_.mode);
+    json += R"(","metric_names":[)";
+    for (std::size_t i = 0; i < description_.metric_names.size(); ++i) {
+      if (i != 0) json += ',';
+      detail::append_json_string(json, description_.metric_names[i]);
+    }
+    json += R"(],"resource_attr":)";
+    detail::append_json_string(json, description_.resource_attr);
+    json += R"(,"config_space":)";
+    json += description_.config_space_json;
+    json += R"(,"n_workers":)";
+    detail::append_number(json, description_.n_workers);
+    json += R"(,"scheduler_name":)";
+    detail::append_json_string(json, description_.scheduler);
+    json += R"(,"driver":)";
+    detail::append_json_string(json, description_.driver);
+    json += R"(,"st_tuner_creation_timestamp":)";
+    detail::append_number(json, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    json += "}\n";
+    const auto path = directory_ / metadata_file_name;
+    const detail::file_handle file(std::fopen(path.c_str(), "wb"));
+    if (!file) throw std::system_error(errno, std::generic_category(), "cannot write " + path.string());
+    detail::write_all(file.get(), json, path);
+  }
+
+  void begin_event(std::string_view event, trial_id id, double now) {
+    line_ = R"({"event":")";
+    line_ += event;
+    line_ += R"(","trial_id":)";
+    detail::append_number(line_, id);
+    line_ += R"(,"time":)";
+    detail::append_number(line_, now);
+  }
+
+  // One event, one line, handed to the kernel at once: a crash of the
+  // process loses nothing already recorded.
+  void write_event() {
+    line_ += '\n';
+    detail::write_all(journal_.get(), line_, directory_ / journal_file_name);
+    std::fflush(journal_.get());
+  }
+
+  void write_results_header() {
+    row_ = "trial_id,status,st_decision,st_tuner_time,st_worker_time,st_worker_iter,";
+    detail::append_csv_field(row_, description_.resource_attr);
+    for (const auto& metric : description_.metric_names) {
+      row_ += ',';
+      detail::append_csv_field(row_, metric);
+    }
+    for (const auto& name : description_.hyperparameter_names) {
+      row_ += ",config_";
+      row_ += name;
+    }
+    row_ += '\n';
+    detail::write_all(results_.get(), row_, directory_ / results_file_name);
+  }
+
+  void write_results_row(const trial_record<config_type>& trial, double resource, std::span<const double> metrics,
+                         decision outcome, double now) {
+    row_.clear();
+    detail::append_number(row_, trial.id);
+    row_ += ',';
+    row_ += to_string(trial.status);
+    row_ += ',';
+    row_ += to_string(outcome);
+    row_ += ',';
+    detail::append_number(row_, now);
+    row_ += ',';
+    detail::append_number(row_, trial.worker_time);
+    row_ += ',';
+    detail::append_number(row_, trial.iterations);
+    row_ += ',';
+    detail::append_number(row_, resource);
+    for (const double value : metrics) {
+      row_ += ',';
+      detail::append_csv_number(row_, value);
+    }
+    trial.config.for_each([this](std::string_view /*name*/, const auto& value) {
+      row_ += ',';
+      detail::append_csv_value(row_, value);
+    });
+    row_ += '\n';
+    detail::write_all(results_.get(), row_, directory_ / results_file_name);
+  }
+
+  std::filesystem::path directory_;
+  Space space_;
+  experiment_description description_;
+  detail::file_handle journal_;
+  detail::file_handle results_;
+  std::string line_;
+  std::string row_;
+};
+
+}  // namespace rung

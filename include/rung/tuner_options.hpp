@@ -1,0 +1,50 @@
+// Settings of the real-time tuner, and what a tuning returns.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rung/decision.hpp"
+#include "rung/stop_criterion.hpp"
+#include "rung/trials.hpp"
+#include "rung/tuning_status.hpp"
+
+namespace rung {
+
+struct tuner_options {
+  std::size_t n_workers = 4;                     // trials running at once
+  any_stop_criterion stop_criterion = {};        // when the tuning ends
+  std::vector<std::string> metrics = {};         // every metric trials report; default: the scheduler's
+  double print_update_interval = 30.0;           // seconds between status tables; 0: final summary only
+  double results_update_interval = 10.0;         // seconds between flushes of results.csv
+  std::int64_t max_failures = 1;                 // the tuning ends once more trials than this fail
+  std::string name = {};                         // the experiment's name; default rung-<date>-<time>
+  std::filesystem::path experiment_root = "rung-experiments";
+  bool record_results = true;                    // write the experiment directory
+  std::ostream* log = &std::cout;                // status tables and messages; nullptr: silent
+  // Paused trials keep their state in memory (report() waits). false: a
+  // paused trial is asked to checkpoint and return (report() returns
+  // pause_trial), and is called again with resume_from() when promoted.
+  bool pause_in_memory = true;
+};
+
+template <class Config>
+struct tuning_result {
+  std::filesystem::path experiment_dir;  // empty when nothing was recorded
+  std::string metric;
+  rung::mode mode = rung::mode::min;
+  std::optional<trial_id> best_trial;
+  std::optional<Config> best_config;
+  double best_metric = std::numeric_limits<double>::quiet_NaN();
+  tuning_status status;
+  std::string stop_reason;
+  std::vector<trial_record<Config>> trials;
+};
+
+}  // namespace rung

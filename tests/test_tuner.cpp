@@ -1,0 +1,263 @@
+#include "rung/tuner.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rung/config_space.hpp"
+#include "rung/schedulers/fifo.hpp"
+#include "rung/searchers/random_search.hpp"
+
+namespace {
+
+constexpr auto space = rung::config_space(rung::uniform<"x">(-1.0, 1.0), rung::randint<"epochs">(1, 3));
+using config = decltype(space)::config_type;
+
+double loss(const config& c, double epoch) { return c.get<"x">() * c.get<"x">() + 1.0 / epoch; }
+
+auto make_scheduler(std::uint64_t seed = 1) {
+  return rung::fifo_scheduler(rung::random_searcher(space, {.seed = seed}), {.metric = "loss"});
+}
+
+struct temp_dir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("rung-test-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+std::vector<std::string> lines_of(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::size_t count_containing(const std::vector<std::string>& lines, std::string_view needle) {
+  return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const std::string& line) {
+    return line.find(needle) != std::string::npos;
+  }));
+}
+
+void blocking_trial(const config& c, rung::reporter& reporter) {
+  for (std::int64_t epoch = 1; epoch <= c.get<"epochs">(); ++epoch) {
+    if (reporter.report(static_cast<double>(epoch), loss(c, static_cast<double>(epoch))) !=
+        rung::decision::continue_trial) {
+      return;
+    }
+  }
+}
+
+rung::awaitable<void> coroutine_trial(const config& c, rung::async_reporter& reporter) {
+  for (std::int64_t epoch = 1; epoch <= c.get<"epochs">(); ++epoch) {
+    if (co_await reporter.report(static_cast<double>(epoch), loss(c, static_cast<double>(epoch))) !=
+        rung::decision::continue_trial) {
+      co_return;
+    }
+  }
+}
+
+}  // namespace
+
+static_assert(rung::BlockingTrial<decltype(&blocking_trial), config>);
+static_assert(rung::CoroutineTrial<decltype(&coroutine_trial), config>);
+static_assert(!rung::Trial<void (*)(const config&), config>);
+static_assert(!rung::BlockingTrial<decltype(&coroutine_trial), config>);
+
+TEST_CASE("a coroutine trial runs to the trial limit and everything is recorded") {
+  temp_dir dir;
+  rung::tuner tuner(make_scheduler(), {.n_workers = 3,
+                                       .stop_criterion = rung::stop_criterion{.max_num_trials_started = 12},
+                                       .experiment_root = dir.path,
+                                       .log = nullptr});
+  const auto result = tuner.run(coroutine_trial);
+  CHECK(result.status.num_trials_started == 12);
+  CHECK(result.status.num_trials_completed == 12);
+  CHECK(result.trials.size() == 12);
+  std::int64_t reports = 0;
+  double best = INFINITY;
+  for (const auto& trial : result.trials) {
+    CHECK(trial.status == rung::trial_status::completed);
+    CHECK(trial.iterations == trial.config.get<"epochs">());
+    reports += trial.iterations;
+    best = std::min(best, loss(trial.config, static_cast<double>(trial.config.get<"epochs">())));
+  }
+  CHECK(result.best_metric == best);
+  REQUIRE(result.best_config);
+  CHECK(loss(*result.best_config, static_cast<double>(result.best_config->get<"epochs">())) == best);
+
+  const auto journal = lines_of(result.experiment_dir / "journal.jsonl");
+  CHECK(count_containing(journal, R"("event":"trial_started")") == 12);
+  CHECK(count_containing(journal, R"("event":"report")") == static_cast<std::size_t>(reports));
+  CHECK(count_containing(journal, R"("event":"trial_finished")") == 12);
+  CHECK(count_containing(journal, R"("event":"tuning_finished")") == 1);
+  const auto csv = lines_of(result.experiment_dir / "results.csv");
+  REQUIRE(!csv.empty());
+  CHECK(csv.front() ==
+        "trial_id,status,st_decision,st_tuner_time,st_worker_time,st_worker_iter,epoch,loss,config_x,config_epochs");
+  CHECK(csv.size() == static_cast<std::size_t>(reports) + 1);
+  CHECK(std::filesystem::exists(result.experiment_dir / "metadata.json"));
+}
+
+TEST_CASE("blocking trials run on n_workers threads at once, no more") {
+  std::atomic<int> running{0};
+  std::atomic<int> most_running{0};
+  auto trial = [&](const config& c, rung::reporter& reporter) {
+    const int now_running = ++running;
+    int seen = most_running.load();
+    while (now_running > seen && !most_running.compare_exchange_weak(seen, now_running)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    reporter.report(1.0, loss(c, 1.0));
+    --running;
+  };
+  rung::tuner tuner(make_scheduler(), {.n_workers = 4,
+                                       .stop_criterion = rung::stop_criterion{.max_num_trials_started = 40},
+                                       .record_results = false,
+                                       .log = nullptr});
+  const auto result = tuner.run(trial);
+  CHECK(result.status.num_trials_completed == 40);
+  CHECK(most_running.load() <= 4);
+  CHECK(most_running.load() >= 2);
+}
+
+TEST_CASE("a trial that throws is recorded as failed with its message, and the tuning goes on") {
+  temp_dir dir;
+  auto trial = [](const config& c, rung::reporter& reporter) {
+    reporter.report(1.0, loss(c, 1.0));
+    if (c.get<"x">() > 0) throw std::runtime_error("diverged at x=" + std::to_string(c.get<"x">()));
+  };
+  rung::tuner tuner(make_scheduler(), {.n_workers = 2,
+                                       .stop_criterion = rung::stop_criterion{.max_num_trials_started = 30},
+                                       .max_failures = 1000,
+                                       .experiment_root = dir.path,
+                                       .log = nullptr});
+  const auto result = tuner.run(trial);
+  CHECK(result.status.num_trials_started == 30);
+  std::int64_t failed = 0;
+  for (const auto& record : result.trials) {
+    if (record.config.get<"x">() > 0) {
+      CHECK(record.status == rung::trial_status::failed);
+      CHECK(record.error.rfind("diverged at x=", 0) == 0);
+      ++failed;
+    } else {
+      CHECK(record.status == rung::trial_status::completed);
+    }
+  }
+  CHECK(result.status.num_trials_failed == failed);
+  CHECK(failed > 0);
+  const auto journal = lines_of(result.experiment_dir / "journal.jsonl");
+  CHECK(count_containing(journal, R"("status":"Failed","worker_time")") == static_cast<std::size_t>(failed));
+  CHECK(count_containing(journal, R"("error":"diverged at x=)") == static_cast<std::size_t>(failed));
+}
+
+TEST_CASE("the tuning ends once more trials failed than max_failures") {
+  auto trial = [](const config&, rung::reporter&) { throw std::runtime_error("broken"); };
+  rung::tuner tuner(make_scheduler(), {.n_workers = 1,
+                                       .stop_criterion = rung::stop_criterion{.max_num_trials_started = 100},
+                                       .max_failures = 2,
+                                       .record_results = false,
+                                       .log = nullptr});
+  const auto result = tuner.run(trial);
+  CHECK(result.status.num_trials_failed == 3);
+  CHECK(result.stop_reason == "more trials failed (3) than max_failures (2)");
+}
+
+TEST_CASE("a report with an unknown metric or a non-positive resource fails the trial, naming it") {
+  auto unknown = [](const config&, rung::reporter& reporter) { reporter.report(1.0, {{"los", 0.5}}); };
+  rung::tuner tuner(make_scheduler(), {.n_workers = 1,
+                                       .stop_criterion = rung::stop_criterion{.max_num_trials_started = 1},
+                                       .record_results = false,
+                                       .log = nullptr});
+  auto result = tuner.run(unknown);
+  REQUIRE(result.trials.size() == 1);
+  CHECK(result.trials[0].error ==
+        "report(): unknown metric 'los'; the tuner expects 'loss' (declare others in tuner_options::metrics)");
+
+  auto zero_resource = [](const config&, rung::reporter& reporter) { reporter.report(0.0, 0.5); };
+  rung::tuner second(make_scheduler(), {.n_workers = 1,
+                                        .stop_criterion = rung::stop_criterion{.max_num_trials_started = 1},
+                                        .record_results = false,
+                                        .log = nullptr});
+  result = second.run(zero_resource);
+  CHECK(result.trials[0].error == "report(): epoch = 0: the resource must be a positive number");
+}
+
+TEST_CASE("extra metrics are declared, recorded and may stop the tuning") {
+  temp_dir dir;
+  auto trial = [](const config& c, rung::reporter& reporter) {
+    reporter.report(1.0, {{"loss", loss(c, 1.0)}, {"accuracy", 1.0 - std::abs(c.get<"x">())}});
+  };
+  rung::tuner tuner(make_scheduler(),
+                    {.n_workers = 2,
+                     .stop_criterion = rung::stop_criterion{.max_num_trials_started = 1000,
+                                                            .max_metric_value = {{"accuracy", 0.95}}},
+                     .metrics = {"loss", "accuracy"},
+                     .experiment_root = dir.path,
+                     .log = nullptr});
+  const auto result = tuner.run(trial);
+  CHECK(result.status.num_trials_started < 1000);
+  CHECK(result.stop_reason == "accuracy went above max_metric_value 0.95");
+  const auto csv = lines_of(result.experiment_dir / "results.csv");
+  CHECK(csv.front().find(",loss,accuracy,") != std::string::npos);
+}
+
+TEST_CASE("bad tuner options are refused with the field and the value") {
+  CHECK_THROWS_WITH_AS(rung::tuner(make_scheduler(), {.n_workers = 0}),
+                       "tuner_options.n_workers = 0: at least one worker is needed", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(rung::tuner(make_scheduler(), {.n_workers = 1}),
+                       "tuner_options.stop_criterion = {}: no limit is set, so the tuning would never end: set one, "
+                       "e.g. rung::stop_criterion{.max_wallclock_time = 600} or .max_num_trials_started",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(rung::tuner(make_scheduler(), {.stop_criterion = rung::stop_criterion{.max_num_evaluations = 0}}),
+                       "stop_criterion.max_num_evaluations = 0: must be at least 1", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      rung::tuner(make_scheduler(), {.stop_criterion = rung::stop_criterion{.min_metric_value = {{"acc", 0.1}}}}),
+      "stop_criterion.min_metric_value = acc: no trial reports this metric (reported metrics: loss)",
+      std::invalid_argument);
+  CHECK_THROWS_WITH_AS(rung::tuner(make_scheduler(), {.stop_criterion = rung::stop_criterion{.max_num_evaluations = 5},
+                                                      .metrics = {"accuracy"}}),
+                       "tuner_options.metrics = [accuracy, ...]: must include the scheduler's metric 'loss'",
+                       std::invalid_argument);
+}
+
+TEST_CASE("max_wallclock_time ends a tuning whose trials wait, without polling") {
+  auto slow = [](const config& c, rung::async_reporter& reporter) -> rung::awaitable<void> {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::seconds(30));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    co_await reporter.report(1.0, loss(c, 1.0));
+  };
+  rung::tuner tuner(make_scheduler(), {.n_workers = 2,
+                                       .stop_criterion = rung::stop_criterion{.max_wallclock_time = 0.2},
+                                       .record_results = false,
+                                       .log = nullptr});
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = tuner.run(slow);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  CHECK(took < 5.0);
+  CHECK(result.status.num_trials_started == 2);
+  CHECK(result.status.num_trials_stopped == 2);
+  CHECK(result.stop_reason == "reached max_wallclock_time (0.2)");
+}
+
+TEST_CASE("the status table shows trials like Syne Tune's") {
+  std::ostringstream log;
+  rung::tuner tuner(make_scheduler(), {.n_workers = 1,
+                                       .stop_criterion = rung::stop_criterion{.max_num_trials_started = 3},
+                                       .record_results = false,
+                                       .log = &log});
+  tuner.run(blocking_trial);
+  const std::string text = log.str();
+  CHECK(text.find(" trial_id     status  iter") != std::string::npos);
+  CHECK(text.find("0 trials running, 3 finished (3 until the end)") != std::string::npos);
+  CHECK(text.find("loss: best ") != std::string::npos);
+  CHECK(text.find("best configuration: {\"x\":") != std::string::npos);
+}
