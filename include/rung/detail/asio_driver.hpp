@@ -9,6 +9,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -57,10 +58,9 @@ class asio_driver final : public trial_host {
   // Runs the tuning to its end on the calling thread.
   void run() {
     start_ = std::chrono::steady_clock::now();
-    asio::co_spawn(io_, supervise(), [this](const std::exception_ptr& error) {
-      if (error && !failure_) failure_ = error;
-    });
+    asio::co_spawn(io_, supervise(), asio::detached);
     io_.run();
+    const std::lock_guard lock(mutex_);
     if (failure_) std::rethrow_exception(failure_);
   }
 
@@ -94,6 +94,7 @@ class asio_driver final : public trial_host {
 
  private:
   struct invocation : trial_invocation_info {
+    const config_type* config = nullptr;  // the session's record: stable, read without the lock
     bool suspended = false;  // paused in memory, holding no worker slot
     decision wake_decision = decision::continue_trial;
     std::binary_semaphore wake{0};                        // blocking trials wait here while paused
@@ -115,21 +116,18 @@ class asio_driver final : public trial_host {
            std::chrono::duration<double>(std::chrono::steady_clock::now() - run.running_since).count();
   }
 
-  // Under mutex_. Records the report and handles what the decision means for
-  // the worker slot; returns the decision.
+  // Under mutex_. Records the report; a pause frees the worker slot and a
+  // stop criterion met begins the stop. Returns the decision.
   decision record_report(invocation& run, double resource, std::span<const metric_value> metrics) {
     const auto values = metrics_.resolve(metrics);
-    const bool was_stopping = stopping_;
     const decision outcome = session_.report(run.trial, resource, values, worker_time(run), now());
-    if (outcome == decision::pause_trial && options_.pause_in_memory) {
+    const bool paused = outcome == decision::pause_trial && options_.pause_in_memory;
+    if (paused) {
       run.worker_time_before = worker_time(run);
       run.suspended = true;
       release_worker(run);
-      asio::post(io_, [this] { fill_workers(); });
     }
-    if (!was_stopping && !session_.stopping_reason(now()).empty()) {
-      asio::post(io_, [this] { fill_workers(); });  // begins the stop on the io thread
-    }
+    if (paused || (!stopping_ && !session_.stopping_reason(now()).empty())) fill_slots(nullptr);
     return outcome;
   }
 
@@ -138,19 +136,29 @@ class asio_driver final : public trial_host {
     --running_;
   }
 
-  // Starts or resumes trials on every free worker; ends the tuning when
-  // nothing is left. On the io thread.
   void fill_workers() {
-    std::unique_lock lock(mutex_);
+    const std::lock_guard lock(mutex_);
+    try {
+      fill_slots(nullptr);
+    } catch (...) {
+      abandon(std::current_exception());
+    }
+  }
+
+  // Under mutex_, on any thread. Starts or resumes trials on every free
+  // worker slot, begins the stop when the tuning should end, and finishes it
+  // once every callable has returned. A worker thread whose trial just
+  // returned passes `run_here` to take a new blocking trial itself, sparing
+  // a hand-off to another thread.
+  void fill_slots(std::shared_ptr<invocation>* run_here) {
     if (finished_) return;
-    const auto& reason = session_.stopping_reason(now());
-    if (!reason.empty() && !stopping_) begin_stop();
+    if (!stopping_ && !session_.stopping_reason(now()).empty()) begin_stop();
     while (!stopping_ && !free_workers_.empty()) {
       const auto job = session_.next(now());
       if (const auto* fresh = std::get_if<run_new_trial>(&job)) {
-        launch(fresh->id, 0.0);
+        launch(fresh->id, 0.0, run_here);
       } else if (const auto* resumed = std::get_if<resume_paused_trial>(&job)) {
-        resume(resumed->id, resumed->from_resource);
+        resume(resumed->id, resumed->from_resource, run_here);
       } else {
         if (std::holds_alternative<nothing_left_to_run>(job) && running_ == 0) begin_stop();
         break;
@@ -187,45 +195,67 @@ class asio_driver final : public trial_host {
     return worker;
   }
 
-  void resume(trial_id id, double from_resource) {
+  void resume(trial_id id, double from_resource, std::shared_ptr<invocation>* run_here) {
     const auto found = invocations_.find(id);
     if (found != invocations_.end() && found->second->suspended) {
       found->second->worker = take_worker();
       wake(*found->second, decision::continue_trial);
       return;
     }
-    launch(id, from_resource);  // its callable returned: call it again from its checkpoint
+    launch(id, from_resource, run_here);  // its callable returned: call it again from its checkpoint
   }
 
-  void launch(trial_id id, double resume_from) {
+  void launch(trial_id id, double resume_from, std::shared_ptr<invocation>* run_here) {
     auto run = std::make_shared<invocation>();
     run->trial = id;
     run->worker = take_worker();
     run->resume_from = resume_from;
     run->checkpoint_dir = trials_dir_ / std::to_string(id) / "checkpoints";
     run->running_since = std::chrono::steady_clock::now();
+    run->config = &session_.trial(id).config;  // records live in a deque: the address stays valid
     invocations_.emplace(id, run);
-    const config_type& config = session_.trial(id).config;  // stable: records live in a deque
     if constexpr (coroutine_trials) {
       run->wake_timer = std::make_unique<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
       // Posted: co_spawn may start the coroutine at once, and it must not run under mutex_.
-      asio::post(io_, [this, run, &config] {
-        asio::co_spawn(io_, invoke_coroutine(run, config),
+      asio::post(io_, [this, run] {
+        asio::co_spawn(io_, invoke_coroutine(run, *run->config),
                        asio::bind_cancellation_slot(run->cancel.slot(), [this, run](const std::exception_ptr& error) {
-                         trial_returned(*run, error);
+                         const std::lock_guard lock(mutex_);
+                         try {
+                           trial_returned(*run, error);
+                           fill_slots(nullptr);
+                         } catch (...) {
+                           abandon(std::current_exception());
+                         }
                        }));
       });
+    } else if (run_here != nullptr && *run_here == nullptr) {
+      *run_here = std::move(run);
     } else {
-      pool_.submit([this, run, &config] {
-        std::exception_ptr error;
-        try {
-          reporter trial_reporter(*this, *run);
-          trial_(config, trial_reporter);
-        } catch (...) {
-          error = std::current_exception();
-        }
-        asio::post(io_, [this, run, error] { trial_returned(*run, error); });
-      });
+      pool_.submit([this, run] { run_blocking(run); });
+    }
+  }
+
+  // On a pool thread: runs blocking trials one after another for as long as
+  // this thread's slot gets new work.
+  void run_blocking(std::shared_ptr<invocation> run) {
+    while (run) {
+      std::exception_ptr error;
+      try {
+        reporter trial_reporter(*this, *run);
+        trial_(*run->config, trial_reporter);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::shared_ptr<invocation> next;
+      const std::lock_guard lock(mutex_);
+      try {
+        trial_returned(*run, error);
+        fill_slots(&next);
+      } catch (...) {
+        abandon(std::current_exception());
+      }
+      run = std::move(next);
     }
   }
 
@@ -234,48 +264,66 @@ class asio_driver final : public trial_host {
     co_await trial_(config, trial_reporter);
   }
 
-  // On the io thread, when a trial's callable has returned or thrown.
+  // Under mutex_: a trial's callable has returned or thrown.
   void trial_returned(invocation& run, const std::exception_ptr& error) {
-    {
-      const std::lock_guard lock(mutex_);
-      const double worked = worker_time(run);
-      if (!error || (stopping_ && is_cancellation(error))) {
-        session_.trial_returned(run.trial, worked, now());
-      } else {
-        const std::string message = describe(error);
-        if (options_.log) *options_.log << "trial " << run.trial << " failed: " << message << '\n';
-        session_.trial_failed(run.trial, message, worked, now());
-      }
-      if (!run.suspended) release_worker(run);
-      invocations_.erase(run.trial);
+    const double worked = worker_time(run);
+    if (!error || (stopping_ && is_cancellation(error))) {
+      session_.trial_returned(run.trial, worked, now());
+    } else {
+      const std::string message = describe(error);
+      if (options_.log) *options_.log << "trial " << run.trial << " failed: " << message << '\n';
+      session_.trial_failed(run.trial, message, worked, now());
     }
-    fill_workers();
+    if (!run.suspended) release_worker(run);
+    invocations_.erase(run.trial);
   }
 
+  // Under mutex_: the tuning cannot go on (the scheduler or the recorder
+  // threw). Trials are told to stop; run() rethrows once they have returned.
+  void abandon(std::exception_ptr error) {
+    if (!failure_) failure_ = std::move(error);
+    if (!stopping_) begin_stop();
+    if (invocations_.empty()) {
+      finished_ = true;
+      asio::post(io_, [this] { supervisor_timer_.cancel(); });
+    }
+  }
+
+  // Prints the status table, flushes results.csv and checks the stop
+  // criterion on time; sleeps on a timer in between (nothing polls).
   awaitable<void> supervise() {
     fill_workers();
     double next_print = options_.print_update_interval;
     double next_flush = options_.results_update_interval;
-    while (!finished_) {
-      const double deadline = session_.options().stop.max_wallclock_time().value_or(never);
-      const double wake_at = std::min({options_.print_update_interval > 0 ? next_print : never, next_flush,
-                                       deadline > now() ? deadline : never});
+    for (;;) {
+      double wake_at = never;
+      {
+        const std::lock_guard lock(mutex_);
+        if (finished_) co_return;
+        const double deadline = session_.options().stop.max_wallclock_time().value_or(never);
+        wake_at = std::min({options_.print_update_interval > 0 ? next_print : never, next_flush,
+                            deadline > now() ? deadline : never});
+      }
       supervisor_timer_.expires_at(start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                 std::chrono::duration<double>(wake_at)));
       boost::system::error_code cancelled;
       co_await supervisor_timer_.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
-      if (finished_) break;
       const std::lock_guard lock(mutex_);
-      const double time = now();
-      if (options_.print_update_interval > 0 && time >= next_print) {
-        print_status();
-        next_print = time + options_.print_update_interval;
+      if (finished_) co_return;
+      try {
+        const double time = now();
+        if (options_.print_update_interval > 0 && time >= next_print) {
+          print_status();
+          next_print = time + options_.print_update_interval;
+        }
+        if (time >= next_flush) {
+          session_.recorder().flush();
+          next_flush = time + options_.results_update_interval;
+        }
+        fill_slots(nullptr);
+      } catch (...) {
+        abandon(std::current_exception());
       }
-      if (time >= next_flush) {
-        session_.recorder().flush();
-        next_flush = time + options_.results_update_interval;
-      }
-      if (!session_.stopping_reason(time).empty()) asio::post(io_, [this] { fill_workers(); });
     }
   }
 
@@ -288,13 +336,14 @@ class asio_driver final : public trial_host {
                   << '\n';
   }
 
-  // Under mutex_: everything has returned.
+  // Under mutex_, on any thread: everything has returned.
   void finish() {
     finished_ = true;
+    asio::post(io_, [this] { supervisor_timer_.cancel(); });
+    if (failure_) return;
     std::string reason = session_.stopping_reason(now());
     if (reason.empty()) reason = "no configuration left to evaluate";
     session_.finish(now(), reason);
-    supervisor_timer_.cancel();
   }
 
   static bool is_cancellation(const std::exception_ptr& error) {

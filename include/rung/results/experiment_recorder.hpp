@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -22,6 +23,7 @@
 #include "rung/decision.hpp"
 #include "rung/detail/csv.hpp"
 #include "rung/detail/json_write.hpp"
+#include "rung/detail/mapped_append_file.hpp"
 #include "rung/experiment_description.hpp"
 #include "rung/trials.hpp"
 #include "rung/tuning_status.hpp"
@@ -74,7 +76,7 @@ class experiment_recorder {
   void tuning_started(const experiment_description& description) {
     description_ = description;
     write_metadata();
-    journal_ = detail::open_for_append(directory_ / journal_file_name);
+    journal_.emplace(directory_ / journal_file_name);
     results_ = detail::open_for_append(directory_ / results_file_name);
     // Large buffer for results.csv: it is flushed on flush(), the journal on every event.
     std::setvbuf(results_.get(), nullptr, _IOFBF, 1U << 16U);
@@ -156,8 +158,10 @@ class experiment_recorder {
     detail::append_number(line_, status.num_trials_started);
     line_ += '}';
     write_event();
+    journal_->close();
   }
 
+  // results.csv is buffered: it is derived data, the journal is the record.
   void flush() {
     if (results_) std::fflush(results_.get());
   }
@@ -205,12 +209,11 @@ class experiment_recorder {
     detail::append_number(line_, now);
   }
 
-  // One event, one line, handed to the kernel at once: a crash of the
-  // process loses nothing already recorded.
+  // One event, one line, in the kernel's page cache at once (a shared
+  // mapping): a crash of the process loses nothing already recorded.
   void write_event() {
     line_ += '\n';
-    detail::write_all(journal_.get(), line_, directory_ / journal_file_name);
-    std::fflush(journal_.get());
+    journal_->append(line_);
   }
 
   void write_results_header() {
@@ -259,7 +262,7 @@ class experiment_recorder {
   std::filesystem::path directory_;
   Space space_;
   experiment_description description_;
-  detail::file_handle journal_;
+  std::optional<detail::mapped_append_file> journal_;
   detail::file_handle results_;
   std::string line_;
   std::string row_;

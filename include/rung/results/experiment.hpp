@@ -1,0 +1,252 @@
+// Reading an experiment directory back: load_experiment(dir) gives every
+// report (the rows of results.csv), every trial with its configuration and
+// how it ended, the best configuration and the incumbent over time. It reads
+// the journal, which is written as events happen, so it works on a running
+// or crashed tuning as well as on a finished one.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <range/v3/numeric/accumulate.hpp>
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/partial_sum.hpp>
+#include <range/v3/view/transform.hpp>
+#include <range/v3/range/conversion.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "rung/decision.hpp"
+#include "rung/detail/json.hpp"
+#include "rung/results/experiment_recorder.hpp"
+#include "rung/scalar.hpp"
+
+namespace rung {
+
+struct experiment_metadata {
+  std::string name;
+  std::string metric;
+  rung::mode mode = rung::mode::min;
+  std::vector<std::string> metric_names;
+  std::string resource_attr;
+  std::vector<std::string> hyperparameter_names;
+  std::size_t n_workers = 0;
+  std::string scheduler;
+  std::string driver;
+};
+
+// One report: a row of results.csv.
+struct experiment_row {
+  trial_id trial = 0;
+  double tuner_time = 0.0;   // st_tuner_time
+  double worker_time = 0.0;  // st_worker_time
+  double resource = 0.0;
+  std::vector<double> metrics;  // in metadata.metric_names order
+  std::string decision;         // CONTINUE, PAUSE or STOP
+  std::string status;           // the trial's status after the decision
+};
+
+struct experiment_trial {
+  trial_id id = 0;
+  std::vector<std::pair<std::string, scalar_value>> config;  // in the space's order
+  std::string status = "InProgress";
+  std::string error;
+  double started_at = 0.0;  // st_tuner_time of its start
+
+  [[nodiscard]] const scalar_value* find(std::string_view name) const {
+    for (const auto& [key, value] : config) {
+      if (key == name) return &value;
+    }
+    return nullptr;
+  }
+};
+
+// A point of the incumbent trajectory: the best metric seen up to `time`.
+struct incumbent_point {
+  double time = 0.0;
+  double best = 0.0;
+  trial_id trial = 0;
+};
+
+class experiment {
+ public:
+  experiment_metadata metadata;
+  std::vector<experiment_row> rows;
+  std::vector<experiment_trial> trials;  // indexed by trial id
+  std::string stop_reason;               // empty unless the tuning finished
+  bool finished = false;
+  bool truncated = false;  // the journal's last line was cut off (a crash mid-write)
+
+  [[nodiscard]] std::size_t metric_index(std::string_view name) const {
+    for (std::size_t i = 0; i < metadata.metric_names.size(); ++i) {
+      if (metadata.metric_names[i] == name) return i;
+    }
+    throw std::invalid_argument("experiment " + metadata.name + " has no metric '" + std::string(name) + "'");
+  }
+
+  // The report with the best value of the scheduler's metric (NaN is worst).
+  [[nodiscard]] const experiment_row* best_row() const {
+    const std::size_t index = metric_index(metadata.metric);
+    const experiment_row* best = nullptr;
+    for (const auto& row : rows) {
+      if (best == nullptr || better(metadata.mode, row.metrics[index], best->metrics[index])) best = &row;
+    }
+    return best;
+  }
+
+  [[nodiscard]] const experiment_trial* best_trial() const {
+    const auto* row = best_row();
+    return row == nullptr ? nullptr : &trials.at(static_cast<std::size_t>(row->trial));
+  }
+
+  // The best metric so far after each report that improved it.
+  [[nodiscard]] std::vector<incumbent_point> incumbent() const {
+    const std::size_t index = metric_index(metadata.metric);
+    const rung::mode direction = metadata.mode;
+    auto points = rows | ranges::views::transform([index](const experiment_row& row) {
+                    return incumbent_point{row.tuner_time, row.metrics[index], row.trial};
+                  }) |
+                  ranges::views::partial_sum([direction](const incumbent_point& so_far, const incumbent_point& next) {
+                    return better(direction, next.best, so_far.best) ? next : so_far;
+                  }) |
+                  ranges::to<std::vector>();
+    std::vector<incumbent_point> improvements;
+    for (const auto& point : points) {
+      if (improvements.empty() || point.trial != improvements.back().trial || point.best != improvements.back().best) {
+        improvements.push_back(point);
+      }
+    }
+    return improvements;
+  }
+
+  // The reports of one trial, in order: its learning curve.
+  [[nodiscard]] std::vector<const experiment_row*> curve(trial_id id) const {
+    return rows | ranges::views::filter([id](const experiment_row& row) { return row.trial == id; }) |
+           ranges::views::transform([](const experiment_row& row) { return &row; }) | ranges::to<std::vector>();
+  }
+};
+
+namespace detail {
+inline const json_value& field(const json_value& object, std::string_view name) {
+  const json_value* value = object.find(name);
+  if (value == nullptr) throw std::invalid_argument("missing field '" + std::string(name) + "'");
+  return *value;
+}
+
+class journal_reader {
+ public:
+  explicit journal_reader(experiment& target) : target_(target) {}
+
+  void read(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::invalid_argument("cannot read " + file.string());
+    std::string line;
+    std::size_t line_number = 0;
+    while (std::getline(in, line)) {
+      ++line_number;
+      // A journal whose writer died ends in zero bytes (see mapped_append_file).
+      if (const auto end = line.find('\0'); end != std::string::npos) {
+        line.resize(end);
+        if (!line.empty()) target_.truncated = true;
+        break;
+      }
+      if (in.eof()) {  // no newline after it: written partly when the process died
+        target_.truncated = true;
+        break;
+      }
+      try {
+        apply(parse_json(line));
+      } catch (const std::exception& error) {
+        throw std::invalid_argument(file.string() + ":" + std::to_string(line_number) + ": " + error.what());
+      }
+    }
+  }
+
+ private:
+  void apply(const json_value& event) {
+    const std::string& kind = field(event, "event").as_string();
+    if (kind == "trial_started") {
+      experiment_trial trial;
+      trial.id = field(event, "trial_id").as_int64();
+      trial.started_at = field(event, "time").as_double();
+      for (const auto& [name, value] : field(event, "config").as_object()) {
+        auto scalar = to_scalar_value(value);
+        if (!scalar) throw std::invalid_argument("hyperparameter '" + name + "' holds no number or string");
+        trial.config.emplace_back(name, std::move(*scalar));
+      }
+      if (static_cast<std::size_t>(trial.id) != target_.trials.size()) {
+        throw std::invalid_argument("trial " + std::to_string(trial.id) + " started out of order");
+      }
+      target_.trials.push_back(std::move(trial));
+    } else if (kind == "report") {
+      experiment_row row;
+      row.trial = field(event, "trial_id").as_int64();
+      row.tuner_time = field(event, "time").as_double();
+      row.worker_time = field(event, "worker_time").as_double();
+      row.resource = field(event, "resource").as_double();
+      const json_value& metrics = field(event, "metrics");
+      for (const auto& name : target_.metadata.metric_names) {
+        const json_value* value = metrics.find(name);
+        row.metrics.push_back(value ? value->as_double() : std::numeric_limits<double>::quiet_NaN());
+      }
+      row.decision = field(event, "decision").as_string();
+      row.status = field(event, "status").as_string();
+      trial_at(row.trial).status = row.status;
+      target_.rows.push_back(std::move(row));
+    } else if (kind == "trial_finished") {
+      auto& trial = trial_at(field(event, "trial_id").as_int64());
+      trial.status = field(event, "status").as_string();
+      if (const auto* error = event.find("error")) trial.error = error->as_string();
+    } else if (kind == "trial_resumed") {
+      trial_at(field(event, "trial_id").as_int64()).status = "InProgress";
+    } else if (kind == "tuning_finished") {
+      target_.finished = true;
+      target_.stop_reason = field(event, "reason").as_string();
+    }
+  }
+
+  experiment_trial& trial_at(std::int64_t id) {
+    if (id < 0 || static_cast<std::size_t>(id) >= target_.trials.size()) {
+      throw std::invalid_argument("event for trial " + std::to_string(id) + ", which never started");
+    }
+    return target_.trials[static_cast<std::size_t>(id)];
+  }
+
+  experiment& target_;
+};
+
+inline experiment_metadata read_metadata(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::invalid_argument("cannot read " + file.string() + ": not an experiment directory?");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const json_value json = parse_json(text);
+  experiment_metadata metadata;
+  metadata.name = field(json, "tuner_name").as_string();
+  metadata.metric = field(json, "metric").as_string();
+  metadata.mode = field(json, "metric_mode").as_string() == "max" ? mode::max : mode::min;
+  for (const auto& name : field(json, "metric_names").as_array()) metadata.metric_names.push_back(name.as_string());
+  metadata.resource_attr = field(json, "resource_attr").as_string();
+  for (const auto& [name, domain] : field(json, "config_space").as_object()) metadata.hyperparameter_names.push_back(name);
+  metadata.n_workers = static_cast<std::size_t>(field(json, "n_workers").as_int64());
+  metadata.scheduler = field(json, "scheduler_name").as_string();
+  metadata.driver = field(json, "driver").as_string();
+  return metadata;
+}
+}  // namespace detail
+
+// Reads metadata.json and journal.jsonl of an experiment directory. A
+// malformed file is an error naming the file and line.
+inline experiment load_experiment(const std::filesystem::path& directory) {
+  experiment result;
+  result.metadata = detail::read_metadata(directory / metadata_file_name);
+  detail::journal_reader(result).read(directory / journal_file_name);
+  return result;
+}
+
+}  // namespace rung
