@@ -1,0 +1,40 @@
+// Using a scheduler on its own, without the tuner: your training code asks
+// for a configuration, reports each epoch and obeys the decision. This is
+// how rung fits into an existing training loop or job system; the tuner
+// does exactly this for you, n_workers at a time.
+#include <cstdio>
+#include <rung/rung.hpp>
+#include <string>
+#include <variant>
+
+#include "synthetic_workload.hpp"
+
+namespace lc = rung::bench::synthetic_lc;
+
+int main() {
+  rung::fifo_scheduler scheduler(rung::random_searcher(lc::space, {.seed = 7}),
+                                 {.metric = "error", .max_t = 27});
+  double best_error = 1.0;
+  std::string best_config;
+  for (rung::trial_id id = 0; id < 20; ++id) {
+    // Ask: a new configuration (or, with promotion-type schedulers, a paused trial to resume).
+    auto suggestion = scheduler.suggest(id);
+    const auto* start = std::get_if<rung::start_trial<lc::config>>(&suggestion);
+    if (start == nullptr) break;  // the searcher has nothing left
+    const lc::config& config = start->config;
+
+    // Train and tell: report every epoch; the decision says whether to go on.
+    rung::decision decision = rung::decision::continue_trial;
+    for (std::int64_t epoch = 1; decision == rung::decision::continue_trial; ++epoch) {
+      const double error = lc::error(config, epoch);  // your training epoch goes here
+      decision = scheduler.on_report({.trial = id, .resource = static_cast<double>(epoch), .metric = error});
+      if (error < best_error) {
+        best_error = error;
+        best_config.clear();
+        scheduler.space().append_json(best_config, config);
+      }
+    }
+    scheduler.on_trial_end(id, rung::trial_end::completed);
+  }
+  std::printf("best error %.4f with %s\n", best_error, best_config.c_str());
+}

@@ -1,0 +1,22 @@
+// Everything rung offers, in one include.
+#pragma once
+
+#include "rung/concepts/config_space.hpp"
+#include "rung/concepts/recorder.hpp"
+#include "rung/concepts/scheduler.hpp"
+#include "rung/concepts/searcher.hpp"
+#include "rung/concepts/stop_criterion.hpp"
+#include "rung/concepts/trial.hpp"
+#include "rung/config_space.hpp"
+#include "rung/decision.hpp"
+#include "rung/random.hpp"
+#include "rung/reporter.hpp"
+#include "rung/results/experiment.hpp"
+#include "rung/results/experiment_recorder.hpp"
+#include "rung/results/status_table.hpp"
+#include "rung/schedulers/fifo.hpp"
+#include "rung/searchers/grid_search.hpp"
+#include "rung/searchers/random_search.hpp"
+#include "rung/stop_criterion.hpp"
+#include "rung/tuner.hpp"
+#include "rung/version.hpp"
