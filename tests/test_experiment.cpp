@@ -121,7 +121,7 @@ TEST_CASE("a journal cut off mid-line still loads what was completely written") 
 TEST_CASE("a malformed journal line is an error naming the file and line") {
   temp_dir dir;
   const auto result = run_tuning(dir.path);
-  std::ofstream(result.experiment_dir / "journal.jsonl", std::ios::app) << "{\"event\":\"report\"}\n";
+  std::ofstream(result.experiment_dir / "journal.jsonl", std::ios::app) << "{\"event\":\"report\",\"time\":1}\n";
   // tuning_started, 8 starts, 32 reports, 8 ends, tuning_finished: the bad line is the 51st.
   const std::string expected = "journal.jsonl:" + std::to_string(1 + 8 + 8 * 4 + 8 + 1 + 1) + ": missing field 'trial_id'";
   CHECK_THROWS_WITH_AS((void)rung::load_experiment(result.experiment_dir), doctest::Contains(expected.c_str()),

@@ -5,6 +5,7 @@
 // or crashed tuning as well as on a finished one.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -24,6 +25,7 @@
 
 #include "rung/decision.hpp"
 #include "rung/detail/json.hpp"
+#include "rung/results/journal.hpp"
 #include "rung/results/experiment_recorder.hpp"
 #include "rung/scalar.hpp"
 
@@ -47,16 +49,16 @@ struct experiment_row {
   double tuner_time = 0.0;   // st_tuner_time
   double worker_time = 0.0;  // st_worker_time
   double resource = 0.0;
-  std::vector<double> metrics;  // in metadata.metric_names order
-  std::string decision;         // CONTINUE, PAUSE or STOP
-  std::string status;           // the trial's status after the decision
+  std::vector<double> metrics = {};  // in metadata.metric_names order
+  std::string decision = {};    // CONTINUE, PAUSE or STOP
+  std::string status = {};      // the trial's status after the decision
 };
 
 struct experiment_trial {
   trial_id id = 0;
-  std::vector<std::pair<std::string, scalar_value>> config;  // in the space's order
+  std::vector<std::pair<std::string, scalar_value>> config = {};  // in the space's order
   std::string status = "InProgress";
-  std::string error;
+  std::string error = {};
   double started_at = 0.0;  // st_tuner_time of its start
 
   [[nodiscard]] const scalar_value* find(std::string_view name) const {
@@ -133,85 +135,59 @@ class experiment {
 };
 
 namespace detail {
-inline const json_value& field(const json_value& object, std::string_view name) {
-  const json_value* value = object.find(name);
-  if (value == nullptr) throw std::invalid_argument("missing field '" + std::string(name) + "'");
-  return *value;
-}
-
-class journal_reader {
+// Builds an experiment's tables from the journal's events.
+class experiment_builder {
  public:
-  explicit journal_reader(experiment& target) : target_(target) {}
+  explicit experiment_builder(experiment& target) : target_(target) {}
 
-  void read(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::invalid_argument("cannot read " + file.string());
-    std::string line;
-    std::size_t line_number = 0;
-    while (std::getline(in, line)) {
-      ++line_number;
-      // A journal whose writer died ends in zero bytes (see mapped_append_file).
-      if (const auto end = line.find('\0'); end != std::string::npos) {
-        line.resize(end);
-        if (!line.empty()) target_.truncated = true;
+  void operator()(const journal_event& event) {
+    switch (event.kind) {
+      case journal_event_kind::trial_started: {
+        if (static_cast<std::size_t>(event.trial) != target_.trials.size()) {
+          throw std::invalid_argument("trial " + std::to_string(event.trial) + " started out of order");
+        }
+        target_.trials.push_back({.id = event.trial, .config = event.config, .started_at = event.time});
         break;
       }
-      if (in.eof()) {  // no newline after it: written partly when the process died
-        target_.truncated = true;
+      case journal_event_kind::report: {
+        experiment_row row{.trial = event.trial,
+                           .tuner_time = event.time,
+                           .worker_time = event.worker_time,
+                           .resource = event.resource,
+                           .metrics = {},
+                           .decision = event.decision,
+                           .status = event.status};
+        for (const auto& name : target_.metadata.metric_names) {
+          const auto found = std::find_if(event.metrics.begin(), event.metrics.end(),
+                                          [&](const auto& metric) { return metric.first == name; });
+          row.metrics.push_back(found == event.metrics.end() ? std::numeric_limits<double>::quiet_NaN()
+                                                             : found->second);
+        }
+        trial_at(event.trial).status = event.status;
+        target_.rows.push_back(std::move(row));
         break;
       }
-      try {
-        apply(parse_json(line));
-      } catch (const std::exception& error) {
-        throw std::invalid_argument(file.string() + ":" + std::to_string(line_number) + ": " + error.what());
-      }
+      case journal_event_kind::trial_finished:
+        trial_at(event.trial).status = event.status;
+        trial_at(event.trial).error = event.text;
+        break;
+      case journal_event_kind::trial_resumed:
+        trial_at(event.trial).status = "InProgress";
+        break;
+      case journal_event_kind::tuning_finished:
+        target_.finished = true;
+        target_.stop_reason = event.text;
+        break;
+      case journal_event_kind::tuning_started:
+        target_.finished = false;  // a resumed tuning goes on after an earlier end
+        break;
+      case journal_event_kind::report_ignored:
+        break;
     }
   }
 
  private:
-  void apply(const json_value& event) {
-    const std::string& kind = field(event, "event").as_string();
-    if (kind == "trial_started") {
-      experiment_trial trial;
-      trial.id = field(event, "trial_id").as_int64();
-      trial.started_at = field(event, "time").as_double();
-      for (const auto& [name, value] : field(event, "config").as_object()) {
-        auto scalar = to_scalar_value(value);
-        if (!scalar) throw std::invalid_argument("hyperparameter '" + name + "' holds no number or string");
-        trial.config.emplace_back(name, std::move(*scalar));
-      }
-      if (static_cast<std::size_t>(trial.id) != target_.trials.size()) {
-        throw std::invalid_argument("trial " + std::to_string(trial.id) + " started out of order");
-      }
-      target_.trials.push_back(std::move(trial));
-    } else if (kind == "report") {
-      experiment_row row;
-      row.trial = field(event, "trial_id").as_int64();
-      row.tuner_time = field(event, "time").as_double();
-      row.worker_time = field(event, "worker_time").as_double();
-      row.resource = field(event, "resource").as_double();
-      const json_value& metrics = field(event, "metrics");
-      for (const auto& name : target_.metadata.metric_names) {
-        const json_value* value = metrics.find(name);
-        row.metrics.push_back(value ? value->as_double() : std::numeric_limits<double>::quiet_NaN());
-      }
-      row.decision = field(event, "decision").as_string();
-      row.status = field(event, "status").as_string();
-      trial_at(row.trial).status = row.status;
-      target_.rows.push_back(std::move(row));
-    } else if (kind == "trial_finished") {
-      auto& trial = trial_at(field(event, "trial_id").as_int64());
-      trial.status = field(event, "status").as_string();
-      if (const auto* error = event.find("error")) trial.error = error->as_string();
-    } else if (kind == "trial_resumed") {
-      trial_at(field(event, "trial_id").as_int64()).status = "InProgress";
-    } else if (kind == "tuning_finished") {
-      target_.finished = true;
-      target_.stop_reason = field(event, "reason").as_string();
-    }
-  }
-
-  experiment_trial& trial_at(std::int64_t id) {
+  experiment_trial& trial_at(trial_id id) {
     if (id < 0 || static_cast<std::size_t>(id) >= target_.trials.size()) {
       throw std::invalid_argument("event for trial " + std::to_string(id) + ", which never started");
     }
@@ -245,7 +221,7 @@ inline experiment_metadata read_metadata(const std::filesystem::path& file) {
 inline experiment load_experiment(const std::filesystem::path& directory) {
   experiment result;
   result.metadata = detail::read_metadata(directory / metadata_file_name);
-  detail::journal_reader(result).read(directory / journal_file_name);
+  result.truncated = read_journal(directory / journal_file_name, detail::experiment_builder(result)).truncated;
   return result;
 }
 
