@@ -21,6 +21,7 @@ struct experiment_description {
   std::size_t n_workers = 1;
   std::string scheduler = {};
   std::string driver = {};                     // "asio" (real time) or "simulator" (virtual time)
+  bool resumed = false;                        // goes on from an existing journal
 };
 
 }  // namespace rung

@@ -91,7 +91,7 @@ class tuner {
       }
       const auto directory =
           options_.experiment_root / (options_.name.empty() ? detail::timestamped_name("rung") : options_.name);
-      experiment_recorder recorder(directory, scheduler_.space());
+      experiment_recorder recorder(directory, scheduler_.space(), options_.resume);
       if (options_.log) *options_.log << "rung: results of trials will be saved on " << directory.string() << '\n';
       return run_with(trial, recorder, directory);
     }
@@ -103,6 +103,9 @@ class tuner {
  private:
   void validate() {
     if (options_.n_workers < 1) detail::bad_tuner_option("n_workers", "0", "at least one worker is needed");
+    if (options_.resume && (options_.name.empty() || !options_.record_results)) {
+      detail::bad_tuner_option("resume", "true", "name the experiment to resume (.name) and keep record_results on");
+    }
     if (options_.max_failures < 0) {
       detail::bad_tuner_option("max_failures", detail::to_text(options_.max_failures), "must be >= 0");
     }
@@ -137,7 +140,7 @@ class tuner {
 
   template <class F, class R>
   tuning_result<config_type> run_with(F& trial, R& recorder, const std::filesystem::path& directory) {
-    recorder.tuning_started(experiment_description{
+    const experiment_description description{
         .name = directory.empty() ? options_.name : directory.filename().string(),
         .metric = std::string(scheduler_.metric()),
         .mode = scheduler_.metric_mode(),
@@ -147,12 +150,14 @@ class tuner {
         .config_space_json = scheduler_.space().describe_json(),
         .n_workers = options_.n_workers,
         .scheduler = detail::scheduler_name<S>(),
-        .driver = "asio"});
+        .driver = "asio",
+        .resumed = options_.resume};
     detail::asio_driver<S, R, F> driver(
         scheduler_, recorder, trial, options_,
         detail::session_options{options_.metrics, scheduler_metric_, options_.stop_criterion, options_.max_failures},
         directory.empty() ? std::filesystem::temp_directory_path() / "rung-trials" : directory / "trials");
-    driver.run();
+    if (options_.resume) driver.replay(directory / journal_file_name);
+    driver.run(description);
     auto& session = driver.session();
     tuning_result<config_type> result{.experiment_dir = directory,
                                       .metric = std::string(scheduler_.metric()),

@@ -27,6 +27,11 @@ struct tuner_options {
   std::string name = {};                         // the experiment's name; default rung-<date>-<time>
   std::filesystem::path experiment_root = "rung-experiments";
   bool record_results = true;                    // write the experiment directory
+  // Go on with the experiment experiment_root/name from its journal (after a
+  // crash, or with a larger budget): the scheduler is rebuilt by replaying
+  // every event, trials that were running are called again with
+  // resume_from(), and the counts of the stop criterion include the earlier run.
+  bool resume = false;
   std::ostream* log = &std::cout;                // status tables and messages; nullptr: silent
   // Paused trials keep their state in memory (report() waits). false: a
   // paused trial is asked to checkpoint and return (report() returns

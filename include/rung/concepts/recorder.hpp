@@ -19,7 +19,7 @@ template <class R, class Config>
 concept Recorder = requires(R& recorder, const experiment_description& description,
                             const trial_record<Config>& trial, std::span<const double> metrics, decision d,
                             const tuning_status& status, std::string_view text, double number) {
-  recorder.tuning_started(description);
+  recorder.tuning_started(description, number);
   recorder.trial_started(trial, number);
   recorder.trial_resumed(trial, number, number);
   recorder.trial_reported(trial, number, metrics, d, number);
@@ -31,7 +31,7 @@ concept Recorder = requires(R& recorder, const experiment_description& descripti
 
 // Records nothing.
 struct null_recorder {
-  void tuning_started(const experiment_description& /*description*/) {}
+  void tuning_started(const experiment_description& /*description*/, double /*now*/) {}
   template <class Config>
   void trial_started(const trial_record<Config>& /*trial*/, double /*now*/) {}
   template <class Config>

@@ -28,6 +28,7 @@
 
 #include "rung/concepts/trial.hpp"
 #include "rung/detail/blocking_pool.hpp"
+#include "rung/detail/journal_replay.hpp"
 #include "rung/detail/metric_names.hpp"
 #include "rung/detail/tuning_session.hpp"
 #include "rung/reporter.hpp"
@@ -55,9 +56,21 @@ class asio_driver final : public trial_host {
     for (std::size_t worker = options.n_workers; worker-- > 0;) free_workers_.push_back(worker);
   }
 
+  // Rebuilds the scheduler and the session from an earlier run's journal;
+  // its trials that were running are called again first, with resume_from().
+  void replay(const std::filesystem::path& journal) {
+    const auto summary = replay_journal(session_, session_.scheduler().space(), journal);
+    resumed_at_ = summary.last_time;
+    for (const auto& record : session_.trials()) {
+      if (record.status == trial_status::in_progress) relaunch_.push_back(record.id);
+    }
+  }
+
   // Runs the tuning to its end on the calling thread.
-  void run() {
-    start_ = std::chrono::steady_clock::now();
+  void run(const experiment_description& description) {
+    start_ = std::chrono::steady_clock::now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                    std::chrono::duration<double>(resumed_at_));
+    session_.recorder().tuning_started(description, now());
     asio::co_spawn(io_, supervise(), asio::detached);
     io_.run();
     const std::lock_guard lock(mutex_);
@@ -153,6 +166,11 @@ class asio_driver final : public trial_host {
   void fill_slots(std::shared_ptr<invocation>* run_here) {
     if (finished_) return;
     if (!stopping_ && !session_.stopping_reason(now()).empty()) begin_stop();
+    while (!stopping_ && !free_workers_.empty() && !relaunch_.empty()) {
+      const trial_id id = relaunch_.front();
+      relaunch_.erase(relaunch_.begin());
+      launch(id, session_.trial(id).last_resource, run_here);
+    }
     while (!stopping_ && !free_workers_.empty()) {
       const auto job = session_.next(now());
       if (const auto* fresh = std::get_if<run_new_trial>(&job)) {
@@ -212,6 +230,7 @@ class asio_driver final : public trial_host {
     run->resume_from = resume_from;
     run->checkpoint_dir = trials_dir_ / std::to_string(id) / "checkpoints";
     run->running_since = std::chrono::steady_clock::now();
+    run->worker_time_before = session_.trial(id).worker_time;  // non-zero when called again to resume
     run->config = &session_.trial(id).config;  // records live in a deque: the address stays valid
     invocations_.emplace(id, run);
     if constexpr (coroutine_trials) {
@@ -374,6 +393,8 @@ class asio_driver final : public trial_host {
   std::filesystem::path trials_dir_;
   asio::steady_timer supervisor_timer_;
   std::chrono::steady_clock::time_point start_;
+  double resumed_at_ = 0.0;          // tuner time at which a resumed tuning goes on
+  std::vector<trial_id> relaunch_;   // trials running when the earlier run ended: called again first
   std::exception_ptr failure_;
 
   std::mutex mutex_;  // guards everything below and session_

@@ -73,7 +73,7 @@ class tuning_session {
                            std::numeric_limits<double>::quiet_NaN());
       ++status_.num_trials_started;
       ++status_.num_trials_running;
-      recorder_.trial_started(record, now);
+      if (recording_) recorder_.trial_started(record, now);
       return run_new_trial{new_id};
     }
     if (const auto* resume = std::get_if<resume_trial>(&suggested)) {
@@ -84,7 +84,7 @@ class tuning_session {
       record.status = trial_status::in_progress;
       --status_.num_trials_paused;
       ++status_.num_trials_running;
-      recorder_.trial_resumed(record, resume->from_resource, now);
+      if (recording_) recorder_.trial_resumed(record, resume->from_resource, now);
       return resume_paused_trial{resume->trial, resume->from_resource};
     }
     if (std::holds_alternative<wait_for_trials>(suggested) && status_.num_trials_running > 0) {
@@ -104,11 +104,11 @@ class tuning_session {
                                   to_text(resource) + ": the resource must be a positive number");
     }
     if (record.status != trial_status::in_progress) {
-      recorder_.report_ignored(record, resource, "the trial is " + std::string(to_string(record.status)), now);
+      if (recording_) recorder_.report_ignored(record, resource, "the trial is " + std::string(to_string(record.status)), now);
       return record.status == trial_status::paused ? decision::pause_trial : decision::stop_trial;
     }
     if (resource < record.last_resource) {
-      recorder_.report_ignored(record, resource,
+      if (recording_) recorder_.report_ignored(record, resource,
                                "the resource went back from " + to_text(record.last_resource), now);
       return decision::continue_trial;
     }
@@ -132,7 +132,7 @@ class tuning_session {
       --status_.num_trials_running;
       ++status_.num_trials_paused;
     }
-    recorder_.trial_reported(record, resource, metrics, outcome, now);
+    if (recording_) recorder_.trial_reported(record, resource, metrics, outcome, now);
     if (outcome == decision::stop_trial) {
       const auto limit = scheduler_.max_resource(record.config);
       end_trial(record, limit && resource >= *limit ? trial_status::completed : trial_status::stopped, now);
@@ -159,7 +159,7 @@ class tuning_session {
       ++status_.num_trials_running;
     } else if (is_finished(record.status)) {
       // Failed while winding down after a stop: the stop stands, the error is kept.
-      recorder_.trial_finished(record, now);
+      if (recording_) recorder_.trial_finished(record, now);
       return;
     }
     end_trial(record, trial_status::failed, now);
@@ -180,6 +180,22 @@ class tuning_session {
 
   [[nodiscard]] bool searcher_exhausted() const noexcept { return exhausted_; }
 
+  // Ends a running or paused trial as stopped (the tuning ends, or a
+  // replayed journal says so).
+  void stop_trial(trial_id id, double now) {
+    auto& record = at(id);
+    if (!is_finished(record.status)) end_trial(record, trial_status::stopped, now);
+  }
+
+  // While replaying a journal, events are fed again without being recorded again.
+  void set_recording(bool on) noexcept { recording_ = on; }
+
+  // A resumed tuning goes on past an earlier end.
+  void clear_stop_reason() noexcept {
+    stop_reason_.clear();
+    exhausted_ = false;
+  }
+
   // Ends the tuning: trials still running or paused count as stopped.
   void finish(double now, std::string reason) {
     status_.wallclock_time = now;
@@ -189,8 +205,8 @@ class tuning_session {
         end_trial(record, trial_status::stopped, now);
       }
     }
-    recorder_.tuning_finished(status_, stop_reason_, now);
-    recorder_.flush();
+    if (recording_) recorder_.tuning_finished(status_, stop_reason_, now);
+    if (recording_) recorder_.flush();
   }
 
   [[nodiscard]] const tuning_status& status() const noexcept { return status_; }
@@ -234,7 +250,7 @@ class tuning_session {
     scheduler_.on_trial_end(record.id, how == trial_status::completed ? trial_end::completed
                                        : how == trial_status::failed  ? trial_end::failed
                                                                       : trial_end::stopped);
-    recorder_.trial_finished(record, now);
+    if (recording_) recorder_.trial_finished(record, now);
   }
 
   S& scheduler_;
@@ -245,6 +261,7 @@ class tuning_session {
   std::vector<double> last_metrics_;  // metric_names.size() values per trial, NaN until reported
   std::string stop_reason_;
   bool exhausted_ = false;
+  bool recording_ = true;
   std::optional<trial_id> best_trial_;
   double best_metric_ = std::numeric_limits<double>::quiet_NaN();
 };

@@ -9,7 +9,11 @@
 //                   pandas reads it as is and the seeds' plotting code runs
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
+#include <variant>
+#include <vector>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -25,6 +29,7 @@
 #include "rung/detail/json_write.hpp"
 #include "rung/detail/mapped_append_file.hpp"
 #include "rung/experiment_description.hpp"
+#include "rung/results/journal.hpp"
 #include "rung/trials.hpp"
 #include "rung/tuning_status.hpp"
 #include "rung/version.hpp"
@@ -37,8 +42,8 @@ struct file_closer {
 };
 using file_handle = std::unique_ptr<std::FILE, file_closer>;
 
-inline file_handle open_for_append(const std::filesystem::path& path) {
-  file_handle file(std::fopen(path.c_str(), "ab"));
+inline file_handle open_for_writing(const std::filesystem::path& path) {
+  file_handle file(std::fopen(path.c_str(), "wb"));
   if (!file) {
     throw std::system_error(errno, std::generic_category(), "cannot open " + path.string() + " for writing");
   }
@@ -61,28 +66,40 @@ class experiment_recorder {
  public:
   using config_type = typename Space::config_type;
 
-  // Creates `directory` (and its parents); refuses one that already holds a journal.
-  experiment_recorder(std::filesystem::path directory, Space space)
+  // Creates `directory` (and its parents); refuses one that already holds a
+  // journal, unless `resume` (then it appends to it) .
+  experiment_recorder(std::filesystem::path directory, Space space, bool resume = false)
       : directory_(std::move(directory)), space_(std::move(space)) {
     std::filesystem::create_directories(directory_);
-    if (std::filesystem::exists(directory_ / journal_file_name)) {
+    const bool has_journal = std::filesystem::exists(directory_ / journal_file_name);
+    if (has_journal && !resume) {
       throw std::invalid_argument("experiment directory " + directory_.string() +
                                   " already holds a journal: choose another name, or resume it");
+    }
+    if (!has_journal && resume) {
+      throw std::invalid_argument("nothing to resume: " + directory_.string() + " holds no journal");
     }
   }
 
   [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
 
-  void tuning_started(const experiment_description& description) {
+  void tuning_started(const experiment_description& description, double now) {
     description_ = description;
-    write_metadata();
+    if (!description.resumed) write_metadata();
     journal_.emplace(directory_ / journal_file_name);
-    results_ = detail::open_for_append(directory_ / results_file_name);
-    // Large buffer for results.csv: it is flushed on flush(), the journal on every event.
-    std::setvbuf(results_.get(), nullptr, _IOFBF, 1U << 16U);
-    write_results_header();
-    line_ = R"({"event":"tuning_started","time":0,"name":)";
+    if (description.resumed) {
+      rewrite_results_from_journal();
+    } else {
+      results_ = detail::open_for_writing(directory_ / results_file_name);
+      // Large buffer for results.csv: it is flushed on flush(), the journal on every event.
+      std::setvbuf(results_.get(), nullptr, _IOFBF, 1U << 16U);
+      write_results_header();
+    }
+    line_ = R"({"event":"tuning_started","time":)";
+    detail::append_number(line_, now);
+    line_ += R"(,"name":)";
     detail::append_json_string(line_, description_.name);
+    if (description.resumed) line_ += R"(,"resumed":true)";
     line_ += '}';
     write_event();
   }
@@ -233,30 +250,71 @@ class experiment_recorder {
 
   void write_results_row(const trial_record<config_type>& trial, double resource, std::span<const double> metrics,
                          decision outcome, double now) {
+    begin_results_row(trial.id, to_string(trial.status), to_string(outcome), now, trial.worker_time, trial.iterations,
+                      resource, metrics);
+    trial.config.for_each([this](std::string_view /*name*/, const auto& value) {
+      row_ += ',';
+      detail::append_csv_value(row_, value);
+    });
+    end_results_row();
+  }
+
+  void begin_results_row(trial_id id, std::string_view status, std::string_view outcome, double now,
+                         double worker_time, std::int64_t iterations, double resource, std::span<const double> metrics) {
     row_.clear();
-    detail::append_number(row_, trial.id);
+    detail::append_number(row_, id);
     row_ += ',';
-    row_ += to_string(trial.status);
+    row_ += status;
     row_ += ',';
-    row_ += to_string(outcome);
+    row_ += outcome;
     row_ += ',';
     detail::append_number(row_, now);
     row_ += ',';
-    detail::append_number(row_, trial.worker_time);
+    detail::append_number(row_, worker_time);
     row_ += ',';
-    detail::append_number(row_, trial.iterations);
+    detail::append_number(row_, iterations);
     row_ += ',';
     detail::append_number(row_, resource);
     for (const double value : metrics) {
       row_ += ',';
       detail::append_csv_number(row_, value);
     }
-    trial.config.for_each([this](std::string_view /*name*/, const auto& value) {
-      row_ += ',';
-      detail::append_csv_value(row_, value);
-    });
+  }
+
+  void end_results_row() {
     row_ += '\n';
     detail::write_all(results_.get(), row_, directory_ / results_file_name);
+  }
+
+  // On resume, results.csv is written anew from the journal, the record that
+  // a crash cannot cut short, so the two agree row for row.
+  void rewrite_results_from_journal() {
+    results_ = detail::open_for_writing(directory_ / results_file_name);
+    std::setvbuf(results_.get(), nullptr, _IOFBF, 1U << 16U);
+    write_results_header();
+    std::vector<journal_event> started;
+    std::vector<std::int64_t> iterations;
+    std::vector<double> metrics;
+    read_journal(directory_ / journal_file_name, [&](const journal_event& event) {
+      if (event.kind == journal_event_kind::trial_started) {
+        started.push_back(event);
+        iterations.push_back(0);
+      }
+      if (event.kind != journal_event_kind::report) return;
+      metrics.assign(description_.metric_names.size(), std::numeric_limits<double>::quiet_NaN());
+      for (const auto& [name, value] : event.metrics) {
+        const auto found = std::find(description_.metric_names.begin(), description_.metric_names.end(), name);
+        if (found != description_.metric_names.end()) metrics[static_cast<std::size_t>(found - description_.metric_names.begin())] = value;
+      }
+      const auto index = static_cast<std::size_t>(event.trial);
+      begin_results_row(event.trial, event.status, event.decision, event.time, event.worker_time, ++iterations.at(index),
+                        event.resource, metrics);
+      for (const auto& [name, value] : started.at(index).config) {
+        row_ += ',';
+        std::visit([this](const auto& held) { detail::append_csv_value(row_, held); }, value);
+      }
+      end_results_row();
+    });
   }
 
   std::filesystem::path directory_;
