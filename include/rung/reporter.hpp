@@ -18,7 +18,8 @@
 // another trial); when the scheduler promotes it, report() returns
 // continue_trial and training goes on from where it was. report() returns
 // pause_trial only when the tuner asks the trial to release its memory
-// (tuner_options::pause_in_memory = false, or max_paused_in_memory reached):
+// (tuner_options::pause_in_memory = false, or a trial type declaring
+// `static constexpr bool pause_in_memory = false`, as a child process does):
 // save a checkpoint under checkpoint_dir() and return; the tuner calls the
 // trial again later with resume_from() set to the resource reached.
 #pragma once
@@ -29,6 +30,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "rung/decision.hpp"
@@ -62,6 +64,7 @@ class trial_host {
   virtual awaitable<decision> report_async(trial_invocation_info& trial, double resource,
                                            std::span<const metric_value> metrics) = 0;
   virtual std::string_view scheduler_metric() const = 0;
+  virtual std::span<const std::string> metric_names() const = 0;
 
  protected:
   ~trial_host() = default;
@@ -83,6 +86,8 @@ class reporter_base {
     std::filesystem::create_directories(info_->checkpoint_dir);
     return info_->checkpoint_dir;
   }
+  // Every metric the tuner accepts in a report (tuner_options::metrics).
+  [[nodiscard]] std::span<const std::string> metric_names() const noexcept { return host_->metric_names(); }
   // True once the tuning is ending: a long epoch may check it and return early.
   [[nodiscard]] bool stop_requested() const noexcept { return info_->stop_requested.load(std::memory_order_relaxed); }
 

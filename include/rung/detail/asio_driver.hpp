@@ -29,7 +29,7 @@
 #include "rung/concepts/trial.hpp"
 #include "rung/detail/blocking_pool.hpp"
 #include "rung/detail/journal_replay.hpp"
-#include "rung/detail/metric_names.hpp"
+#include "rung/detail/metric_resolver.hpp"
 #include "rung/detail/tuning_session.hpp"
 #include "rung/reporter.hpp"
 #include "rung/results/status_table.hpp"
@@ -83,7 +83,7 @@ class asio_driver final : public trial_host {
     auto& run = static_cast<invocation&>(info);
     std::unique_lock lock(mutex_);
     const decision outcome = record_report(run, resource, metrics);
-    if (outcome != decision::pause_trial || !options_.pause_in_memory) return outcome;
+    if (outcome != decision::pause_trial || !pause_in_memory_) return outcome;
     lock.unlock();
     run.wake.acquire();  // parked, state intact, until promoted or the tuning ends
     return run.wake_decision;
@@ -97,13 +97,16 @@ class asio_driver final : public trial_host {
       const std::lock_guard lock(mutex_);
       outcome = record_report(run, resource, metrics);
     }
-    if (outcome != decision::pause_trial || !options_.pause_in_memory) co_return outcome;
+    if (outcome != decision::pause_trial || !pause_in_memory_) co_return outcome;
     boost::system::error_code cancelled;
     co_await run.wake_timer->async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
     co_return run.wake_decision;
   }
 
   [[nodiscard]] std::string_view scheduler_metric() const override { return metrics_.scheduler_metric_name(); }
+  [[nodiscard]] std::span<const std::string> metric_names() const override {
+    return session_.options().metric_names;
+  }
 
  private:
   struct invocation : trial_invocation_info {
@@ -134,7 +137,7 @@ class asio_driver final : public trial_host {
   decision record_report(invocation& run, double resource, std::span<const metric_value> metrics) {
     const auto values = metrics_.resolve(metrics);
     const decision outcome = session_.report(run.trial, resource, values, worker_time(run), now());
-    const bool paused = outcome == decision::pause_trial && options_.pause_in_memory;
+    const bool paused = outcome == decision::pause_trial && pause_in_memory_;
     if (paused) {
       run.worker_time_before = worker_time(run);
       run.suspended = true;
@@ -387,11 +390,20 @@ class asio_driver final : public trial_host {
 
   asio::io_context io_{1};
   tuning_session<S, R> session_;
-  metric_names metrics_;
+  metric_resolver metrics_;
   F& trial_;
   const tuner_options& options_;
   std::filesystem::path trials_dir_;
   asio::steady_timer supervisor_timer_;
+  // A trial type whose state cannot stay in memory (a child process) declares
+  // `static constexpr bool pause_in_memory = false`: it is asked to return.
+  const bool pause_in_memory_ = [&] {
+    if constexpr (requires { F::pause_in_memory; }) {
+      return options_.pause_in_memory && bool{F::pause_in_memory};
+    } else {
+      return options_.pause_in_memory;
+    }
+  }();
   std::chrono::steady_clock::time_point start_;
   double resumed_at_ = 0.0;          // tuner time at which a resumed tuning goes on
   std::vector<trial_id> relaunch_;   // trials running when the earlier run ended: called again first

@@ -13,9 +13,9 @@
 
 namespace rung::detail {
 
-class metric_names {
+class metric_resolver {
  public:
-  metric_names(std::span<const std::string> names, std::size_t scheduler_metric)
+  metric_resolver(std::span<const std::string> names, std::size_t scheduler_metric)
       : names_(names.begin(), names.end()), scheduler_metric_(scheduler_metric) {}
 
   [[nodiscard]] std::string_view scheduler_metric_name() const { return names_[scheduler_metric_]; }
