@@ -1,0 +1,43 @@
+# Fails when a vcpkg manifest does not parse or names another version than
+# CMake's project(rung VERSION ...), the one place the version is written.
+#   cmake -DVERSION=x.y.z -DPYTHON=python3 -DMANIFESTS=a.json|b.json -P check_versions.cmake
+cmake_minimum_required(VERSION 3.21)
+
+if(NOT VERSION OR NOT MANIFESTS)
+  message(FATAL_ERROR "check_versions.cmake: -DVERSION and -DMANIFESTS are required")
+endif()
+if(NOT PYTHON)
+  message(FATAL_ERROR "python3 was not found when rung was configured; it validates the JSON")
+endif()
+
+string(REPLACE "|" ";" manifests "${MANIFESTS}")
+set(problems "")
+foreach(manifest IN LISTS manifests)
+  if(NOT EXISTS ${manifest})
+    string(APPEND problems "\n  ${manifest}: missing")
+    continue()
+  endif()
+  execute_process(COMMAND ${PYTHON} -m json.tool ${manifest}
+    RESULT_VARIABLE result OUTPUT_QUIET ERROR_VARIABLE error)
+  if(NOT result EQUAL 0)
+    string(APPEND problems "\n  ${manifest}: not valid JSON: ${error}")
+    continue()
+  endif()
+  file(READ ${manifest} json)
+  string(JSON name ERROR_VARIABLE name_error GET "${json}" name)
+  string(JSON version ERROR_VARIABLE version_error GET "${json}" version)
+  if(NOT name STREQUAL "rung")
+    string(APPEND problems "\n  ${manifest}: \"name\" is '${name}', not 'rung'")
+  endif()
+  if(version_error)
+    string(APPEND problems "\n  ${manifest}: no \"version\" field (use \"version\", not version-string/-semver/-date)")
+  elseif(NOT version STREQUAL VERSION)
+    string(APPEND problems "\n  ${manifest}: version ${version}, but CMakeLists.txt says ${VERSION}")
+  else()
+    message(STATUS "${manifest}: version ${version}")
+  endif()
+endforeach()
+
+if(problems)
+  message(FATAL_ERROR "vcpkg manifests out of step with project(rung VERSION ${VERSION}):${problems}")
+endif()
