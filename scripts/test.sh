@@ -39,7 +39,7 @@ step() {
 }
 
 # ccache, when installed, makes re-runs cheap; nothing depends on it.
-launcher=()
+launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=)
 if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 
 ctest_options=(--output-on-failure --no-tests=error --timeout 600 --parallel "$jobs")
