@@ -1,6 +1,8 @@
 # Fails when a vcpkg manifest does not parse or names another version than
-# CMake's project(rung VERSION ...), the one place the version is written.
-#   cmake -DVERSION=x.y.z -DPYTHON=python3 -DMANIFESTS=a.json|b.json -P check_versions.cmake
+# CMake's project(rung VERSION ...), the one place the version is written,
+# or when include/rung/version.hpp (if present) says another.
+#   cmake -DVERSION=x.y.z -DPYTHON=python3 -DMANIFESTS=a.json|b.json
+#         [-DVERSION_HEADER=include/rung/version.hpp] -P check_versions.cmake
 cmake_minimum_required(VERSION 3.21)
 
 if(NOT VERSION OR NOT MANIFESTS)
@@ -38,6 +40,29 @@ foreach(manifest IN LISTS manifests)
   endif()
 endforeach()
 
+# include/rung/version.hpp, when there is one, states the version to C++.
+if(VERSION_HEADER AND EXISTS ${VERSION_HEADER})
+  file(READ ${VERSION_HEADER} header)
+  string(REPLACE "." ";" parts "${VERSION}")
+  list(GET parts 0 major)
+  list(GET parts 1 minor)
+  list(GET parts 2 patch)
+  foreach(field IN ITEMS major minor patch)
+    if(NOT header MATCHES "version_${field} = ([0-9]+);")
+      string(APPEND problems "\n  ${VERSION_HEADER}: no version_${field}")
+    elseif(NOT CMAKE_MATCH_1 STREQUAL "${${field}}")
+      string(APPEND problems "\n  ${VERSION_HEADER}: version_${field} is ${CMAKE_MATCH_1}, not ${${field}}")
+    endif()
+  endforeach()
+  if(NOT header MATCHES "version_string = \"([^\"]*)\"")
+    string(APPEND problems "\n  ${VERSION_HEADER}: no version_string")
+  elseif(NOT CMAKE_MATCH_1 STREQUAL VERSION)
+    string(APPEND problems "\n  ${VERSION_HEADER}: version_string is ${CMAKE_MATCH_1}")
+  else()
+    message(STATUS "${VERSION_HEADER}: version ${CMAKE_MATCH_1}")
+  endif()
+endif()
+
 if(problems)
-  message(FATAL_ERROR "vcpkg manifests out of step with project(rung VERSION ${VERSION}):${problems}")
+  message(FATAL_ERROR "version out of step with project(rung VERSION ${VERSION}):${problems}")
 endif()
