@@ -1,17 +1,38 @@
-# Installation and export: find_package(rung) after `cmake --install`, and a
-# build-tree export so add_subdirectory / FetchContent users can install too.
+# Installation and export.
+#
+# - `cmake --install` puts the headers under <prefix>/include and a
+#   relocatable package under <prefix>/share/cmake/rung (share/, not lib/:
+#   nothing in it depends on the architecture), so that
+#   find_package(rung CONFIG) works from wherever the prefix is moved to.
+# - The build tree gets the same package files (rungConfig.cmake,
+#   rungConfigVersion.cmake, rungTargets.cmake): find_package(rung) with
+#   rung_DIR=<build dir> uses rung without installing it.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(DIRECTORY include/rung TYPE INCLUDE)
-install(TARGETS rung EXPORT rungTargets)
-install(EXPORT rungTargets NAMESPACE rung:: DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/rung)
-export(EXPORT rungTargets NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungTargets.cmake)
+set(RUNG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/rung"
+    CACHE STRING "Where to install rung's CMake package files, relative to the install prefix")
+mark_as_advanced(RUNG_INSTALL_CMAKEDIR)
 
+if(RUNG_INSTALL)
+  install(DIRECTORY include/rung TYPE INCLUDE)
+  install(TARGETS rung EXPORT rungTargets INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT rungTargets NAMESPACE rung:: DESTINATION ${RUNG_INSTALL_CMAKEDIR})
+  export(EXPORT rungTargets NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungTargets.cmake)
+else()
+  export(TARGETS rung NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungTargets.cmake)
+endif()
+
+# The config file uses no absolute path, only paths relative to its own
+# directory, so the same file serves the build tree and the install.
 configure_package_config_file(cmake/rungConfig.cmake.in ${PROJECT_BINARY_DIR}/rungConfig.cmake
-  INSTALL_DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/rung)
-# A header-only library: any architecture can use the installed package.
+  INSTALL_DESTINATION ${RUNG_INSTALL_CMAKEDIR})
+# 0.x releases may break the API at each minor version: a request for 0.1
+# accepts 0.1.z only. Header-only, so any architecture can use the package.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/rungConfigVersion.cmake
   COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
-install(FILES ${PROJECT_BINARY_DIR}/rungConfig.cmake ${PROJECT_BINARY_DIR}/rungConfigVersion.cmake
-  DESTINATION ${CMAKE_INSTALL_DATADIR}/cmake/rung)
+
+if(RUNG_INSTALL)
+  install(FILES ${PROJECT_BINARY_DIR}/rungConfig.cmake ${PROJECT_BINARY_DIR}/rungConfigVersion.cmake
+    DESTINATION ${RUNG_INSTALL_CMAKEDIR})
+endif()

@@ -1,0 +1,56 @@
+# Builds one target of a configured build tree and checks the outcome.
+#   cmake -DBUILD_DIR=... -DTARGET=... [-DCONFIG=...] -DSOURCE=<file> -P expect_build.cmake
+#   cmake -DBUILD_DIR=... -DTARGET=... [-DCONFIG=...] -DEXPECT=success -P expect_build.cmake
+# SOURCE's first line says what to expect:
+#   // expect: <regex>     the build must fail AND its output match <regex>
+#                          (a CMake regex: no \d, no {n}; matched after
+#                          colour codes are stripped)
+#   // expect-success      the build must succeed (a positive control)
+# Failing for another reason than the one named is a failure: a compile-fail
+# test must not pass because a header is missing or a name is misspelt.
+cmake_minimum_required(VERSION 3.21)
+
+foreach(variable IN ITEMS BUILD_DIR TARGET)
+  if(NOT DEFINED ${variable})
+    message(FATAL_ERROR "expect_build.cmake: -D${variable}=... is required")
+  endif()
+endforeach()
+
+if(DEFINED SOURCE)
+  file(READ ${SOURCE} head LIMIT 2000)
+  string(REGEX MATCH "^[^\n]*" first_line "${head}")
+  if(first_line MATCHES "^// expect: (.+)$")
+    set(expect_success FALSE)
+    set(pattern "${CMAKE_MATCH_1}")
+  elseif(first_line MATCHES "^// expect-success")
+    set(expect_success TRUE)
+  else()
+    message(FATAL_ERROR "${SOURCE}: the first line must be `// expect: <regex>` or `// expect-success`")
+  endif()
+elseif(EXPECT STREQUAL "success")
+  set(expect_success TRUE)
+else()
+  message(FATAL_ERROR "expect_build.cmake: give -DSOURCE=<file> or -DEXPECT=success")
+endif()
+
+set(build ${CMAKE_COMMAND} --build ${BUILD_DIR} --target ${TARGET})
+if(CONFIG)
+  list(APPEND build --config ${CONFIG})
+endif()
+execute_process(COMMAND ${build} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+string(ASCII 27 escape)
+string(REGEX REPLACE "${escape}\\[[0-9;]*[A-Za-z]" "" output "${output}")
+
+if(expect_success)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "${TARGET} must compile but failed:\n${output}")
+  endif()
+  message(STATUS "${TARGET} compiles, as it must")
+elseif(result EQUAL 0)
+  message(FATAL_ERROR "${TARGET} compiled, but must fail with an error matching: ${pattern}")
+elseif(NOT output MATCHES "${pattern}")
+  message(FATAL_ERROR "${TARGET} failed to compile as it must, but not with an error matching\n"
+                      "  ${pattern}\nThe build said:\n${output}")
+else()
+  message(STATUS "${TARGET} fails to compile with: ${CMAKE_MATCH_0}")
+endif()
