@@ -4,6 +4,9 @@
 // values). An entry goes on (continues, or is promoted) when it is at least
 // as good as the cutoff: ties are good enough, and a NaN metric, the worst
 // value, is never good enough. Rules: schedulers/cutoff_rules.hpp.
+// A rule that reads query.candidate_rank (Ray's, which leaves the judged
+// entry out) says so with `static constexpr bool reads_candidate_rank =
+// true`; for the others the rank is not computed (it costs a leaf scan).
 #pragma once
 
 #include <concepts>
@@ -26,8 +29,17 @@ struct cutoff_query {
   double quantile = 0.5;           // Syne Tune's q_j = r_j / r_{j+1}: the fraction of the rung that goes on
   double reduction_factor = 3.0;   // eta
   cutoff_use use = cutoff_use::stopping;
-  std::size_t candidate_rank = 0;  // the judged entry's rank (0 = best); it is among the values
+  std::size_t candidate_rank = 0;  // the judged entry's rank (0 = best), for rules that read it
 };
+
+template <class R>
+inline constexpr bool reads_candidate_rank = [] {
+  if constexpr (requires { R::reads_candidate_rank; }) {
+    return bool{R::reads_candidate_rank};
+  } else {
+    return false;
+  }
+}();
 
 // Values recorded at a rung in rank order, best first. NaN arrives as the
 // worst value (+infinity for mode min, -infinity for max: rank_value()).

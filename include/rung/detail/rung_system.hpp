@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -41,6 +42,7 @@ class rung_system {
         random_(config.seed) {
     const std::size_t systems = config_.per_bracket ? weights_.size() : 1;
     rungs_.assign(systems * ladder_.size(), rung(config_.metric_mode));
+    judged_unpromotable_at_.assign(rungs_.size(), never);
   }
 
   [[nodiscard]] const rung_ladder& ladder() const noexcept { return ladder_; }
@@ -64,7 +66,7 @@ class rung_system {
   bool record_and_judge(std::size_t bracket, std::size_t j, trial_id trial, double metric) {
     rung& target = at(bracket, j);
     const entry recorded = target.record(trial, metric, false);
-    return target.good_enough(rule_, recorded, query(j, cutoff_use::stopping));
+    return target.good_enough(rule_, recorded, metric, query(j, cutoff_use::stopping));
   }
 
   // Promotion: the trial pauses at rung j, waiting to be promoted.
@@ -85,22 +87,29 @@ class rung_system {
   std::optional<promotion> promote(std::size_t bracket) {
     const std::size_t lowest = config_.per_bracket ? bracket : 0;  // a shared system offers all its rungs
     for (std::size_t j = ladder_.size(); j-- > lowest;) {
-      rung& candidates = at(bracket, j);
-      const entry best = candidates.best_promotable();
-      if (best == none || !candidates.judged_good_enough(rule_, best, query(j, cutoff_use::promotion))) continue;
+      const std::size_t index = index_of(bracket, j);
+      rung& candidates = rungs_[index];
+      // A rung unchanged since it last offered nothing offers nothing now.
+      if (judged_unpromotable_at_[index] == candidates.changes()) continue;
+      const auto best = candidates.best_promotable();
+      if (best.id == none || !candidates.promotable_now(rule_, best, query(j, cutoff_use::promotion))) {
+        judged_unpromotable_at_[index] = candidates.changes();
+        continue;
+      }
       candidates.retire(best);
-      return promotion{candidates.trial(best), j};
+      return promotion{candidates.trial(best.id), j};
     }
     return std::nullopt;
   }
 
-  [[nodiscard]] const rung& at(std::size_t bracket, std::size_t j) const {
-    return rungs_[(config_.per_bracket ? bracket : 0) * ladder_.size() + j];
-  }
+  [[nodiscard]] const rung& at(std::size_t bracket, std::size_t j) const { return rungs_[index_of(bracket, j)]; }
 
  private:
-  rung& at(std::size_t bracket, std::size_t j) {
-    return rungs_[(config_.per_bracket ? bracket : 0) * ladder_.size() + j];
+  static constexpr std::uint64_t never = std::numeric_limits<std::uint64_t>::max();
+
+  rung& at(std::size_t bracket, std::size_t j) { return rungs_[index_of(bracket, j)]; }
+  [[nodiscard]] std::size_t index_of(std::size_t bracket, std::size_t j) const {
+    return (config_.per_bracket ? bracket : 0) * ladder_.size() + j;
   }
 
   [[nodiscard]] cutoff_query query(std::size_t j, cutoff_use use) const {
@@ -117,6 +126,7 @@ class rung_system {
   Rule rule_;
   random_stream random_;
   std::vector<rung> rungs_;  // system * ladder size + level index
+  std::vector<std::uint64_t> judged_unpromotable_at_;  // by rung: its changes() when nothing qualified
 };
 
 }  // namespace rung::detail

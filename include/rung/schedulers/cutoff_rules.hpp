@@ -76,6 +76,7 @@ struct top_k_rank {
 
 struct percentile_of_others {
   static constexpr std::string_view name = "percentile_of_others";
+  static constexpr bool reads_candidate_rank = true;
 
   template <RankedValues V>
   [[nodiscard]] std::optional<double> cutoff(const V& values, const cutoff_query& query) const {
