@@ -48,9 +48,9 @@ outcome feed(rung::asha_type type, std::int64_t trials) {
   auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 1}),
                               {.metric = std::string(lc::metric),
                                .resource_attr = std::string(lc::resource_attr),
-                               .max_t = lc::max_resource,
                                .grace_period = lc::min_resource,
                                .reduction_factor = static_cast<double>(lc::reduction_factor),
+                               .max_t = lc::max_resource,
                                .type = type});
   using config = lc::config;
   std::vector<config> configs;

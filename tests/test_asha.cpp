@@ -33,7 +33,7 @@ constexpr auto S = rung::decision::stop_trial;
 // asha.md example A's settings: rungs 3 and 9 below R = 27.
 auto example_a(rung::mode m = rung::mode::min) {
   return rung::asha(rung::random_searcher(space27, {.seed = 1}),
-                    {.metric = "y", .mode = m, .max_resource_attr = "epochs", .grace_period = 3});
+                    {.metric = "y", .mode = m, .grace_period = 3, .max_resource_attr = "epochs"});
 }
 // asha.md example B's settings: rungs 1 and 3 below R = 9, promotion.
 auto example_b(rung::mode m = rung::mode::min) {
@@ -150,7 +150,7 @@ TEST_CASE("stopping: NaN is the worst value and never disables stopping") {
 
 TEST_CASE("the cutoff rule is a policy: Syne Tune's quantile, the paper's top k, Ray's percentile") {
   constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0));
-  const rung::asha_options options{.metric = "y", .max_t = 4, .reduction_factor = 2};  // rungs 1, 2
+  const rung::asha_options options{.metric = "y", .reduction_factor = 2, .max_t = 4};  // rungs 1, 2
   auto decisions = [&](auto scheduler) {
     std::vector<rung::decision> made;
     const double values[] = {0.5, 0.7, 0.65};
@@ -305,11 +305,11 @@ TEST_CASE("bad options are refused, naming the field and the value") {
                        "asha: options.max_resource_attr = epochs: the hyperparameter must be a constant, e.g. "
                        "rung::constant<\"epochs\">(81): the rung levels are the same for every trial",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(make({.metric = "y", .max_t = 27, .grace_period = 27}),
+  CHECK_THROWS_WITH_AS(make({.metric = "y", .grace_period = 27, .max_t = 27}),
                        "asha: options.grace_period = 27: must be below the maximum resource, 27", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(make({.metric = "y", .max_resource_attr = "epochs", .grace_period = 30}),
+  CHECK_THROWS_WITH_AS(make({.metric = "y", .grace_period = 30, .max_resource_attr = "epochs"}),
                        "asha: options.grace_period = 30: must be below the maximum resource, 27", std::invalid_argument);
-  CHECK_THROWS_WITH_AS(make({.metric = "y", .max_t = 27, .reduction_factor = 1.9}),
+  CHECK_THROWS_WITH_AS(make({.metric = "y", .reduction_factor = 1.9, .max_t = 27}),
                        "asha: options.reduction_factor = 1.9: must be a number >= 2", std::invalid_argument);
   CHECK_THROWS_WITH_AS(make({.metric = "y", .max_t = 27, .brackets = 0}),
                        "asha: options.brackets = 0: must be at least 1 (1: successive halving)", std::invalid_argument);

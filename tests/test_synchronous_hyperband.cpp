@@ -144,7 +144,7 @@ TEST_CASE("bad synchronous Hyperband options are refused, naming the field and t
   const auto make_with = [](const rung::synchronous_hyperband_options& options) {
     return rung::synchronous_hyperband(rung::random_searcher(space), options);
   };
-  CHECK_THROWS_WITH_AS(make_with({.metric = "y", .max_t = 81, .reduction_factor = 2.5}),
+  CHECK_THROWS_WITH_AS(make_with({.metric = "y", .reduction_factor = 2.5, .max_t = 81}),
                        "synchronous_hyperband: options.reduction_factor = 2.5: synchronous Hyperband needs a whole "
                        "number (its brackets keep floor(n / eta^i) trials)",
                        std::invalid_argument);
@@ -154,7 +154,7 @@ TEST_CASE("bad synchronous Hyperband options are refused, naming the field and t
   CHECK_THROWS_WITH_AS(make_with({.metric = "y", .max_t = 81, .iterations = -1}),
                        "synchronous_hyperband: options.iterations = -1: must be >= 0 (0: until stopped)",
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(make_with({.metric = "y", .max_t = 4, .grace_period = 4}),
+  CHECK_THROWS_WITH_AS(make_with({.metric = "y", .grace_period = 4, .max_t = 4}),
                        "synchronous_hyperband: options.grace_period = 4: must be below the maximum resource, 4",
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(make_with({.metric = "y", .max_resource_attr = "max_epochs"}),

@@ -50,10 +50,10 @@ struct asha_options {
   std::string metric = {};
   rung::mode mode = rung::mode::min;
   std::string resource_attr = "epoch";
-  std::optional<std::int64_t> max_t = std::nullopt;  // the maximum resource R
-  std::string max_resource_attr = {};                // or: the constant hyperparameter holding it
   std::int64_t grace_period = 1;                     // r_min, the lowest rung level
   double reduction_factor = 3.0;                     // eta >= 2; need not be whole (2.5)
+  std::optional<std::int64_t> max_t = std::nullopt;  // the maximum resource R
+  std::string max_resource_attr = {};                // or: the constant hyperparameter holding it
   std::vector<std::int64_t> rung_levels = {};        // explicit levels, instead of grace_period * eta^k
   asha_type type = asha_type::stopping;
   std::int64_t brackets = 1;                         // > 1: asynchronous Hyperband

@@ -38,10 +38,10 @@ struct synchronous_hyperband_options {
   std::string metric = {};
   rung::mode mode = rung::mode::min;
   std::string resource_attr = "epoch";
-  std::optional<std::int64_t> max_t = std::nullopt;     // the maximum resource R
-  std::string max_resource_attr = {};                   // or: the constant hyperparameter holding it
   std::int64_t grace_period = 1;                        // r_min
   double reduction_factor = 3.0;                        // eta: a whole number >= 2
+  std::optional<std::int64_t> max_t = std::nullopt;     // the maximum resource R
+  std::string max_resource_attr = {};                   // or: the constant hyperparameter holding it
   std::optional<std::int64_t> brackets = std::nullopt;  // default all s_max + 1; 1: successive halving
   std::int64_t iterations = 0;                          // passes over the brackets; 0: until stopped
 };
