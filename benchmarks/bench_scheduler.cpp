@@ -53,30 +53,31 @@ outcome feed(rung::asha_type type, std::int64_t trials) {
                                .max_t = lc::max_resource,
                                .type = type});
   using config = lc::config;
-  std::vector<config> configs;
-  std::vector<std::int64_t> epochs;  // the last epoch each trial reported
-  configs.reserve(static_cast<std::size_t>(trials));
-  epochs.reserve(static_cast<std::size_t>(trials));
+  struct running_trial {  // what a driver keeps per trial, together
+    config configuration;
+    std::int64_t epoch = 0;  // the last one reported
+  };
+  std::vector<running_trial> started;
+  started.reserve(static_cast<std::size_t>(trials));
   outcome result;
   const double start = cpu_seconds();
   for (;;) {
-    const auto new_id = static_cast<rung::trial_id>(configs.size());
+    const auto new_id = static_cast<rung::trial_id>(started.size());
     auto next = scheduler.suggest(new_id);
     rung::trial_id trial = 0;
     if (auto* fresh = std::get_if<rung::start_trial<config>>(&next)) {
       if (new_id == trials) break;
-      configs.push_back(std::move(fresh->config));
-      epochs.push_back(0);
+      started.push_back({std::move(fresh->config), 0});
       trial = new_id;
     } else if (const auto* resumed = std::get_if<rung::resume_trial>(&next)) {
       trial = resumed->trial;
     } else {
       break;
     }
-    const auto index = static_cast<std::size_t>(trial);
+    running_trial& run = started[static_cast<std::size_t>(trial)];
     for (;;) {
-      const std::int64_t epoch = ++epochs[index];
-      const double error = lc::error(configs[index], epoch);
+      const std::int64_t epoch = ++run.epoch;
+      const double error = lc::error(run.configuration, epoch);
       ++result.reports;
       result.best_error = std::min(result.best_error, error);
       const auto decision = scheduler.on_report({trial, static_cast<double>(epoch), error});

@@ -90,7 +90,8 @@ inline rung_ladder make_ladder(std::string_view who, std::int64_t grace_period, 
 // changes; the tuner records the trial as failed with this message.
 inline void require_whole_resource(std::string_view who, std::string_view resource_attr, const observation& obs) {
   const double r = obs.resource;
-  if (r >= 1 && r == std::floor(r) && r <= largest_resource) return;
+  // In range, a round trip through an integer is exact only for whole numbers (and cheaper than floor()).
+  if (r >= 1 && r <= largest_resource && static_cast<double>(static_cast<std::int64_t>(r)) == r) return;
   throw std::invalid_argument(std::string(who) + ": trial " + to_text(obs.trial) + " reported " +
                               std::string(resource_attr) + " = " + to_text(r) +
                               ": the resource must be a whole number >= 1, as rung levels are");
