@@ -41,6 +41,13 @@ namespace detail {
 struct interpolated_quantile {
   static constexpr std::string_view name = "interpolated_quantile";
 
+  // Syne Tune's Rung.quantile interpolates g * b + (1 - g) * a, which for
+  // a == b can land an ulp below a (0.22 -> 0.21999999999999997), so a trial
+  // tied with the cutoff may stop. By default equal ends give exactly their
+  // value, as numpy.quantile does and as Syne Tune documents ("ties are good
+  // enough"); true reproduces Syne Tune's decisions bit for bit.
+  bool syne_tune_rounding = false;
+
   // Syne Tune's Rung.quantile, operation for operation: numpy.quantile of
   // the values at q (mode min) or 1 - q (mode max).
   template <RankedValues V>
@@ -56,9 +63,10 @@ struct interpolated_quantile {
       index = n - 1;
       fraction = 1;
     }
-    if (minimising) return detail::interpolate(values.at(index - 1), values.at(index), fraction);
-    const std::size_t left = n - index - 1;  // values are best (largest) first
-    return detail::interpolate(values.at(left), values.at(left + 1), 1 - fraction);
+    const std::size_t left = minimising ? index - 1 : n - index - 1;  // values are best first
+    const double weight = minimising ? fraction : 1 - fraction;
+    if (syne_tune_rounding) return weight * values.at(left + 1) + (1 - weight) * values.at(left);
+    return detail::interpolate(values.at(left), values.at(left + 1), weight);
   }
 };
 
