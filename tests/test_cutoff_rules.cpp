@@ -101,6 +101,17 @@ TEST_CASE("interpolated_quantile: equal values give exactly that value, so ties 
   }
 }
 
+TEST_CASE("interpolated_quantile with syne_tune_rounding reproduces Syne Tune's arithmetic, ulp for ulp") {
+  const auto ties = ranked({0.22, 0.22, 0.22, 0.22, 0.22}, rung::mode::min);
+  const auto q = query(rung::mode::min, 2.0 / 6.0);  // a rung at 2 below one at 6
+  CHECK(*rung::interpolated_quantile{}.cutoff(ties, q) == 0.22);
+  CHECK(*rung::interpolated_quantile{.syne_tune_rounding = true}.cutoff(ties, q) == 0.21999999999999997);
+  const auto distinct = ranked({0.1, 0.4, 0.2, 0.9, 0.3}, rung::mode::max);
+  const auto q_max = query(rung::mode::max, 1.0 / 3.0);
+  CHECK(*rung::interpolated_quantile{}.cutoff(distinct, q_max) ==
+        *rung::interpolated_quantile{.syne_tune_rounding = true}.cutoff(distinct, q_max));
+}
+
 TEST_CASE("NaN is the worst value in every rule and never enables a NaN to go on") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const auto values = ranked({0.1, 0.2, 0.3, nan}, rung::mode::min);
