@@ -397,7 +397,7 @@ class asio_driver final : public trial_host {
     asio::post(io_, [this] { supervisor_timer_.cancel(); });
     if (failure_) return;
     std::string reason = session_.stopping_reason(now());
-    if (reason.empty()) reason = "no configuration left to evaluate";
+    if (reason.empty()) reason = session_.idle_reason();
     session_.finish(now(), reason);
   }
 
