@@ -111,3 +111,16 @@ TEST_CASE("once max_num_trials_started is reached, paused trials are still promo
   CHECK(result.status.num_trials_completed >= 1);
   CHECK(result.status.num_trials_paused == 0);  // the rest were stopped at the end
 }
+
+TEST_CASE("metadata names the scheduler's variant") {
+  using searcher = rung::random_searcher<std::remove_const_t<decltype(lc::space)>>;
+  CHECK(rung::asha(searcher(lc::space), {.metric = "error", .max_t = 81}).variant() == "asha-stopping");
+  CHECK(rung::asha(searcher(lc::space), {.metric = "error", .max_t = 81, .type = rung::asha_type::promotion})
+            .variant() == "asha-promotion");
+  CHECK(rung::asha(searcher(lc::space), {.metric = "error", .max_t = 81, .brackets = 3}).variant() ==
+        "hyperband-stopping");
+  CHECK(rung::synchronous_hyperband(searcher(lc::space), {.metric = "error", .max_t = 81, .brackets = 1}).variant() ==
+        "synchronous-successive-halving");
+  CHECK(rung::synchronous_hyperband(searcher(lc::space), {.metric = "error", .max_t = 81}).variant() ==
+        "synchronous-hyperband");
+}

@@ -44,8 +44,10 @@ inline std::string timestamped_name(std::string_view prefix) {
 }
 
 template <class S>
-std::string scheduler_name() {
-  if constexpr (requires { S::name; }) {
+std::string scheduler_name(const S& scheduler) {
+  if constexpr (requires { scheduler.variant(); }) {
+    return std::string(scheduler.variant());
+  } else if constexpr (requires { S::name; }) {
     return std::string(S::name);
   } else {
     return "custom";
@@ -149,7 +151,7 @@ class tuner {
         .hyperparameter_names = hyperparameter_names(),
         .config_space_json = scheduler_.space().describe_json(),
         .n_workers = options_.n_workers,
-        .scheduler = detail::scheduler_name<S>(),
+        .scheduler = detail::scheduler_name(scheduler_),
         .driver = "asio",
         .resumed = options_.resume};
     detail::asio_driver<S, R, F> driver(

@@ -149,6 +149,12 @@ class asha {
   // The rung levels (below the maximum resource) and the brackets in use.
   [[nodiscard]] const rung_ladder& ladder() const noexcept { return rungs_.ladder(); }
   [[nodiscard]] std::size_t num_brackets() const noexcept { return rungs_.num_brackets(); }
+  // What metadata.json and the status output call this configuration.
+  [[nodiscard]] std::string_view variant() const noexcept {
+    const bool promotion = options_.type == asha_type::promotion;
+    if (num_brackets() > 1) return promotion ? "hyperband-promotion" : "hyperband-stopping";
+    return promotion ? "asha-promotion" : "asha-stopping";
+  }
   [[nodiscard]] const std::vector<double>& bracket_distribution() const noexcept {
     return rungs_.bracket_distribution();
   }

@@ -124,6 +124,9 @@ class synchronous_hyperband {
     advance();
   }
 
+  [[nodiscard]] std::string_view variant() const noexcept {
+    return brackets_.size() == 1 ? "synchronous-successive-halving" : "synchronous-hyperband";
+  }
   [[nodiscard]] std::string_view metric() const noexcept { return options_.metric; }
   [[nodiscard]] mode metric_mode() const noexcept { return options_.mode; }
   [[nodiscard]] std::string_view resource_attr() const noexcept { return options_.resource_attr; }
