@@ -29,6 +29,20 @@ constexpr bool is_finite_number(double value) {
 
 inline double clamp01(double value) { return std::clamp(value, 0.0, 1.0); }
 
+// The checks every real-valued domain shares.
+template <bool LogScale>
+constexpr void validate_real_bounds(std::string_view name, double lower, double upper) {
+  if (!is_finite_number(lower) || !is_finite_number(upper)) hyperparameter_bounds_must_be_finite(name, lower, upper);
+  if (LogScale && !(lower > 0)) log_scale_lower_bound_must_be_positive(name, lower);
+  if (!(lower < upper)) hyperparameter_lower_bound_must_be_below_upper_bound(name, lower, upper);
+}
+
+// Where a log-scale domain does its arithmetic.
+template <bool LogScale>
+double to_internal(double value) {
+  return LogScale ? std::log(value) : value;
+}
+
 // Python's round(): half to even, as Syne Tune casts integers.
 inline std::int64_t round_half_even(double value) {
   return static_cast<std::int64_t>(std::nearbyint(value));
@@ -55,11 +69,7 @@ struct real_interval {
   double upper{};
 
   constexpr void validate(std::string_view name) const {
-    if (!detail::is_finite_number(lower) || !detail::is_finite_number(upper)) {
-      detail::hyperparameter_bounds_must_be_finite(name, lower, upper);
-    }
-    if (LogScale && !(lower > 0)) detail::log_scale_lower_bound_must_be_positive(name, lower);
-    if (!(lower < upper)) detail::hyperparameter_lower_bound_must_be_below_upper_bound(name, lower, upper);
+    detail::validate_real_bounds<LogScale>(name, lower, upper);
   }
 
   [[nodiscard]] double sample(random_stream& rng) const { return from_unit(rng.uniform01()); }
@@ -83,7 +93,7 @@ struct real_interval {
   }
 
  private:
-  static double to_internal(double value) { return LogScale ? std::log(value) : value; }
+  static double to_internal(double value) { return detail::to_internal<LogScale>(value); }
 };
 
 // randint (linear) and lograndint (log) integer intervals, both ends inclusive.
@@ -145,7 +155,7 @@ struct integer_interval {
   }
 
  private:
-  static double to_internal(double value) { return LogScale ? std::log(value) : value; }
+  static double to_internal(double value) { return detail::to_internal<LogScale>(value); }
   [[nodiscard]] double internal_lower() const { return to_internal(static_cast<double>(lower) - 0.5); }
   [[nodiscard]] double internal_upper() const { return to_internal(static_cast<double>(upper) + 0.5); }
 };
@@ -223,11 +233,7 @@ struct finite_range {
   std::int64_t size{};
 
   constexpr void validate(std::string_view name) const {
-    if (!detail::is_finite_number(lower) || !detail::is_finite_number(upper)) {
-      detail::hyperparameter_bounds_must_be_finite(name, lower, upper);
-    }
-    if (LogScale && !(lower > 0)) detail::log_scale_lower_bound_must_be_positive(name, lower);
-    if (!(lower < upper)) detail::hyperparameter_lower_bound_must_be_below_upper_bound(name, lower, upper);
+    detail::validate_real_bounds<LogScale>(name, lower, upper);
     if (size < 2) detail::finite_range_needs_at_least_2_values(name, size);
   }
 
@@ -263,7 +269,7 @@ struct finite_range {
   }
 
  private:
-  static double to_internal(double value) { return LogScale ? std::log(value) : value; }
+  static double to_internal(double value) { return detail::to_internal<LogScale>(value); }
   [[nodiscard]] double decode_mid() const {
     const double mid = 0.5 * (to_internal(lower) + to_internal(upper));
     return LogScale ? std::exp(mid) : mid;

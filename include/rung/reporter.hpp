@@ -52,7 +52,7 @@ struct trial_invocation_info {
   trial_id trial = 0;
   std::size_t worker = 0;
   double resume_from = 0.0;
-  std::filesystem::path checkpoint_dir;
+  const std::filesystem::path* trials_dir = nullptr;  // <experiment>/trials
   std::atomic<bool> stop_requested{false};
 };
 
@@ -81,10 +81,14 @@ class reporter_base {
   // The resource to continue from when the tuner calls a trial again after
   // it released its memory (0 for a fresh start).
   [[nodiscard]] double resume_from() const noexcept { return info_->resume_from; }
-  // The trial's own directory for checkpoints, created on first use.
+  // The trial's own directory for checkpoints, <experiment>/trials/<id>/checkpoints,
+  // created on first use (most trials never ask: the path is not built for them).
   [[nodiscard]] const std::filesystem::path& checkpoint_dir() const {
-    std::filesystem::create_directories(info_->checkpoint_dir);
-    return info_->checkpoint_dir;
+    if (checkpoint_dir_.empty()) {
+      checkpoint_dir_ = *info_->trials_dir / std::to_string(info_->trial) / "checkpoints";
+      std::filesystem::create_directories(checkpoint_dir_);
+    }
+    return checkpoint_dir_;
   }
   // Every metric the tuner accepts in a report (tuner_options::metrics).
   [[nodiscard]] std::span<const std::string> metric_names() const noexcept { return host_->metric_names(); }
@@ -95,6 +99,7 @@ class reporter_base {
   [[nodiscard]] metric_value scheduler_metric(double value) const { return {host_->scheduler_metric(), value}; }
   trial_host* host_;
   trial_invocation_info* info_;
+  mutable std::filesystem::path checkpoint_dir_;
 };
 }  // namespace detail
 

@@ -231,7 +231,7 @@ class asio_driver final : public trial_host {
     run->trial = id;
     run->worker = take_worker();
     run->resume_from = resume_from;
-    run->checkpoint_dir = trials_dir_ / std::to_string(id) / "checkpoints";
+    run->trials_dir = &trials_dir_;
     run->running_since = std::chrono::steady_clock::now();
     run->worker_time_before = session_.trial(id).worker_time;  // non-zero when called again to resume
     run->config = &session_.trial(id).config;  // records live in a deque: the address stays valid
