@@ -5,7 +5,9 @@
 #include <zlib.h>
 
 #include <array>
+#include <cerrno>
 #include <climits>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -44,10 +46,11 @@ class idx_reader {
       // gzread takes an unsigned count: read in chunks below INT_MAX.
       const auto chunk = static_cast<unsigned>(std::min<std::size_t>(size - done, INT_MAX / 2));
       const int got = gzread(file_.get(), out + done, chunk);
-      if (got < 0) fail("corrupt data while reading " + std::string(what) + ": " + zlib_error());
+      if (got < 0) fail("corrupt data in " + std::string(what) + ": " + zlib_error());
       if (got == 0) {
-        fail("truncated: " + std::string(what) + " needs " + std::to_string(size) + " bytes, the file ends after " +
-             std::to_string(done) + (gz_error_code() != Z_OK ? " (" + zlib_error() + ")" : ""));
+        const std::string why = zlib_error();
+        fail("truncated: " + std::string(what) + " should be " + std::to_string(size) + " bytes, the file ends after " +
+             std::to_string(done) + (why.empty() ? "" : " (" + why + ")"));
       }
       done += static_cast<std::size_t>(got);
     }
@@ -58,15 +61,16 @@ class idx_reader {
   }
 
  private:
-  int gz_error_code() const {
-    int code = Z_OK;
-    gzerror(file_.get(), &code);
-    return code;
-  }
+  // zlib's account of the stream's last error; empty when there is none.
   std::string zlib_error() const {
     int code = Z_OK;
     const char* message = gzerror(file_.get(), &code);
-    return code == Z_ERRNO ? std::string("I/O error") : std::string(message);
+    if (code == Z_OK) return {};
+    if (code == Z_ERRNO) return std::strerror(errno);
+    // zlib puts the path first; fail() names the file already.
+    const std::string text = message;
+    const std::string prefix = path_.string() + ": ";
+    return text.starts_with(prefix) ? text.substr(prefix.size()) : text;
   }
 
   std::filesystem::path path_;
