@@ -20,6 +20,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <semaphore>
 #include <span>
 #include <string>
@@ -92,12 +93,14 @@ class asio_driver final : public trial_host {
   awaitable<decision> report_async(trial_invocation_info& info, double resource,
                                    std::span<const metric_value> metrics) override {
     auto& run = static_cast<invocation&>(info);
-    decision outcome{};
     {
       const std::lock_guard lock(mutex_);
-      outcome = record_report(run, resource, metrics);
+      const decision outcome = record_report(run, resource, metrics);
+      if (outcome != decision::pause_trial || !pause_in_memory_) co_return outcome;
+      // Promoted within the same report (the scheduler resumed it at once):
+      // no wait, the timer's cancel came before anyone waited on it.
+      if (!run.suspended) co_return run.wake_decision;
     }
-    if (outcome != decision::pause_trial || !pause_in_memory_) co_return outcome;
     boost::system::error_code cancelled;
     co_await run.wake_timer->async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
     co_return run.wake_decision;
@@ -109,7 +112,13 @@ class asio_driver final : public trial_host {
   }
 
  private:
+  struct relaunch_request {
+    double from_resource = 0.0;
+    std::size_t worker = 0;
+  };
+
   struct invocation : trial_invocation_info {
+    std::optional<relaunch_request> relaunch;  // resumed by the scheduler before this call returned
     const config_type* config = nullptr;  // the session's record: stable, read without the lock
     bool suspended = false;  // paused in memory, holding no worker slot
     decision wake_decision = decision::continue_trial;
@@ -172,12 +181,12 @@ class asio_driver final : public trial_host {
     while (!stopping_ && !free_workers_.empty() && !relaunch_.empty()) {
       const trial_id id = relaunch_.front();
       relaunch_.erase(relaunch_.begin());
-      launch(id, session_.trial(id).last_resource, run_here);
+      launch(id, session_.trial(id).last_resource, run_here, take_worker());
     }
     while (!stopping_ && !free_workers_.empty()) {
       const auto job = session_.next(now());
       if (const auto* fresh = std::get_if<run_new_trial>(&job)) {
-        launch(fresh->id, 0.0, run_here);
+        launch(fresh->id, 0.0, run_here, take_worker());
       } else if (const auto* resumed = std::get_if<resume_paused_trial>(&job)) {
         resume(resumed->id, resumed->from_resource, run_here);
       } else {
@@ -218,18 +227,22 @@ class asio_driver final : public trial_host {
 
   void resume(trial_id id, double from_resource, std::shared_ptr<invocation>* run_here) {
     const auto found = invocations_.find(id);
-    if (found != invocations_.end() && found->second->suspended) {
+    if (found == invocations_.end()) {
+      launch(id, from_resource, run_here, take_worker());  // its callable returned: call it again
+    } else if (found->second->suspended) {
       found->second->worker = take_worker();
       wake(*found->second, decision::continue_trial);
-      return;
+    } else {
+      // Told to pause and still returning (saving its checkpoint): it is
+      // called again once it has returned, on a slot kept for it.
+      found->second->relaunch = relaunch_request{from_resource, take_worker()};
     }
-    launch(id, from_resource, run_here);  // its callable returned: call it again from its checkpoint
   }
 
-  void launch(trial_id id, double resume_from, std::shared_ptr<invocation>* run_here) {
+  void launch(trial_id id, double resume_from, std::shared_ptr<invocation>* run_here, std::size_t worker) {
     auto run = std::make_shared<invocation>();
     run->trial = id;
-    run->worker = take_worker();
+    run->worker = worker;
     run->resume_from = resume_from;
     run->trials_dir = &trials_dir_;
     run->running_since = std::chrono::steady_clock::now();
@@ -244,7 +257,7 @@ class asio_driver final : public trial_host {
                        asio::bind_cancellation_slot(run->cancel.slot(), [this, run](const std::exception_ptr& error) {
                          const std::lock_guard lock(mutex_);
                          try {
-                           trial_returned(*run, error);
+                           trial_returned(*run, error, nullptr);
                            fill_slots(nullptr);
                          } catch (...) {
                            abandon(std::current_exception());
@@ -272,7 +285,7 @@ class asio_driver final : public trial_host {
       std::shared_ptr<invocation> next;
       const std::lock_guard lock(mutex_);
       try {
-        trial_returned(*run, error);
+        trial_returned(*run, error, &next);
         fill_slots(&next);
       } catch (...) {
         abandon(std::current_exception());
@@ -287,8 +300,21 @@ class asio_driver final : public trial_host {
   }
 
   // Under mutex_: a trial's callable has returned or thrown.
-  void trial_returned(invocation& run, const std::exception_ptr& error) {
+  void trial_returned(invocation& run, const std::exception_ptr& error, std::shared_ptr<invocation>* run_here) {
     const double worked = worker_time(run);
+    if (run.relaunch) {
+      const auto relaunch = *run.relaunch;
+      release_worker(run);
+      invocations_.erase(run.trial);
+      if (!error) {
+        launch(run.trial, relaunch.from_resource, run_here, relaunch.worker);
+        return;
+      }
+      free_workers_.push_back(relaunch.worker);  // it failed while saving: the kept slot goes back
+      --running_;
+      session_.trial_failed(run.trial, describe(error), worked, now());
+      return;
+    }
     if (!error || (stopping_ && is_cancellation(error))) {
       session_.trial_returned(run.trial, worked, now());
     } else {

@@ -59,7 +59,7 @@ class tuning_session {
 
   next_job next(double now) {
     status_.wallclock_time = now;
-    if (!stop_reason_.empty() || exhausted_) return nothing_left_to_run{};
+    if (!stop_reason_.empty()) return nothing_left_to_run{};
     if (const auto limit = options_.stop.max_trials_started(); limit && status_.num_trials_started >= *limit) {
       return status_.num_trials_running > 0 ? next_job{nothing_to_run_now{}} : next_job{nothing_left_to_run{}};
     }
@@ -90,7 +90,8 @@ class tuning_session {
     if (std::holds_alternative<wait_for_trials>(suggested) && status_.num_trials_running > 0) {
       return nothing_to_run_now{};
     }
-    exhausted_ = true;
+    // Asked again when the next worker frees: a promotion-type scheduler
+    // whose searcher has run out may still resume paused trials later.
     return nothing_left_to_run{};
   }
 
@@ -178,8 +179,6 @@ class tuning_session {
     return stop_reason_;
   }
 
-  [[nodiscard]] bool searcher_exhausted() const noexcept { return exhausted_; }
-
   // Ends a running or paused trial as stopped (the tuning ends, or a
   // replayed journal says so).
   void stop_trial(trial_id id, double now) {
@@ -191,10 +190,7 @@ class tuning_session {
   void set_recording(bool on) noexcept { recording_ = on; }
 
   // A resumed tuning goes on past an earlier end.
-  void clear_stop_reason() noexcept {
-    stop_reason_.clear();
-    exhausted_ = false;
-  }
+  void clear_stop_reason() noexcept { stop_reason_.clear(); }
 
   // Ends the tuning: trials still running or paused count as stopped.
   void finish(double now, std::string reason) {
@@ -260,7 +256,6 @@ class tuning_session {
   std::deque<record_type> trials_;
   std::vector<double> last_metrics_;  // metric_names.size() values per trial, NaN until reported
   std::string stop_reason_;
-  bool exhausted_ = false;
   bool recording_ = true;
   std::optional<trial_id> best_trial_;
   double best_metric_ = std::numeric_limits<double>::quiet_NaN();
