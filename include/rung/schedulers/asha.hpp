@@ -1,0 +1,225 @@
+// Asynchronous successive halving (ASHA, Li et al. 2020) and asynchronous
+// Hyperband, with Syne Tune v0.13's decision rules (see the d2l chapter on
+// ASHA with Syne Tune):
+//
+//   rung::asha scheduler(rung::random_searcher(space, {.seed = 1}),
+//                        {.metric = "validation_error", .grace_period = 2, .reduction_factor = 2,
+//                         .max_resource_attr = "max_epochs"});
+//
+// type = stopping (the default, what Syne Tune's ASHA runs): every trial runs
+// to the maximum resource unless, on reaching a rung level, its value is
+// worse than the rung's cutoff; then it stops.
+// type = promotion (the paper's Algorithm 2): every trial pauses at each rung;
+// a free worker resumes the best paused trial that the cutoff lets go on, to
+// the next rung, or else starts a new trial.
+// brackets > 1 is asynchronous Hyperband: each new trial draws a bracket s
+// (seeded) and skips the lowest s rungs.
+// The cutoff rule is a policy: rung::asha<Searcher, rung::top_k_rank>, or
+// pass one as a third argument (schedulers/cutoff_rules.hpp).
+// Reports must come at whole resources (rung levels are): on_report throws
+// std::invalid_argument for 2.5, and the tuner records the trial as failed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "rung/concepts/cutoff_rule.hpp"
+#include "rung/concepts/searcher.hpp"
+#include "rung/decision.hpp"
+#include "rung/detail/per_trial.hpp"
+#include "rung/detail/rung_options.hpp"
+#include "rung/detail/rung_system.hpp"
+#include "rung/detail/scheduler_options.hpp"
+#include "rung/schedulers/cutoff_rules.hpp"
+#include "rung/schedulers/rung_levels.hpp"
+
+namespace rung {
+
+enum class asha_type : std::uint8_t {
+  stopping,   // stop a trial whose value at a rung is below the cutoff
+  promotion,  // pause at every rung; resume the best paused trials
+};
+
+struct asha_options {
+  std::string metric = {};
+  rung::mode mode = rung::mode::min;
+  std::string resource_attr = "epoch";
+  std::int64_t grace_period = 1;                     // r_min, the lowest rung level
+  double reduction_factor = 3.0;                     // eta >= 2; need not be whole (2.5)
+  std::optional<std::int64_t> max_t = std::nullopt;  // the maximum resource R
+  std::string max_resource_attr = {};                // or: the constant hyperparameter holding it
+  std::vector<std::int64_t> rung_levels = {};        // explicit levels, instead of grace_period * eta^k
+  asha_type type = asha_type::stopping;
+  std::int64_t brackets = 1;                         // > 1: asynchronous Hyperband
+  bool rung_system_per_bracket = false;              // brackets keep separate rungs (stronger hedging)
+  std::uint64_t seed = 0;                            // the bracket draw
+};
+
+template <Searcher S, CutoffRule Rule = interpolated_quantile>
+class asha {
+ public:
+  using searcher_type = S;
+  using config_type = typename S::config_type;
+  using cutoff_rule_type = Rule;
+  static constexpr std::string_view name = "asha";
+
+  asha(S searcher, asha_options options, Rule rule = {})
+      : searcher_(std::move(searcher)),
+        options_(checked(std::move(options))),
+        rungs_(detail::make_ladder(name, options_.grace_period, options_.reduction_factor, options_.rung_levels,
+                                   detail::resolve_max_resource(searcher_.space(), name, options_.max_t,
+                                                                options_.max_resource_attr)),
+               {.metric_mode = options_.mode,
+                .reduction_factor = options_.reduction_factor,
+                .brackets = options_.brackets,
+                .per_bracket = options_.rung_system_per_bracket,
+                .seed = options_.seed},
+               std::move(rule)) {}
+
+  suggestion<config_type> suggest(trial_id new_id) {
+    const std::size_t bracket = rungs_.draw_bracket();  // drawn for every job, as Syne Tune does
+    if (options_.type == asha_type::promotion) {
+      if (const auto promoted = rungs_.promote(bracket)) {
+        trial_state& state = *trials_.find(promoted->trial);
+        state.phase = trial_phase::running;
+        state.milestone = static_cast<std::uint8_t>(promoted->from_rung + 1);
+        ++running_;
+        return resume_trial{promoted->trial, state.paused_at};
+      }
+    }
+    auto config = searcher_.suggest(new_id);
+    if (!config) {
+      // Running trials may still reach a rung and make a paused one promotable.
+      const bool may_promote = options_.type == asha_type::promotion && running_ > 0;
+      return may_promote ? suggestion<config_type>{wait_for_trials{}} : suggestion<config_type>{search_exhausted{}};
+    }
+    trials_.set(new_id, trial_state{.bracket = static_cast<std::uint8_t>(bracket),
+                                    .milestone = static_cast<std::uint8_t>(bracket),
+                                    .phase = trial_phase::running});
+    ++running_;
+    return start_trial<config_type>{std::move(*config)};
+  }
+
+  decision on_report(const observation& obs) {
+    detail::require_whole_resource(name, options_.resource_attr, obs);
+    trial_state* state = trials_.find(obs.trial);
+    if (obs.trial < 0 || state == nullptr || state->phase == trial_phase::unknown) {
+      throw std::invalid_argument(std::string(name) + ": report for trial " + detail::to_text(obs.trial) +
+                                  ", which suggest() never started");
+    }
+    if (state->phase == trial_phase::paused) return decision::pause_trial;  // late: the decision stands
+    if (state->phase != trial_phase::running) return decision::stop_trial;
+    detail::notify_report(searcher_, obs);
+    const auto resource = static_cast<std::int64_t>(obs.resource);
+    const decision outcome = resource >= ladder().max_resource()      ? decision::stop_trial
+                             : options_.type == asha_type::stopping ? stopping_decision(obs, resource, *state)
+                                                                    : promotion_decision(obs, resource, *state);
+    if (outcome != decision::continue_trial) {
+      state->phase = outcome == decision::pause_trial ? trial_phase::paused : trial_phase::stopped;
+      --running_;
+    }
+    return outcome;
+  }
+
+  void on_trial_end(trial_id id, trial_end how) {
+    detail::notify_trial_end(searcher_, id, how);
+    trial_state* state = trials_.find(id);
+    if (id < 0 || state == nullptr) return;
+    if (state->phase == trial_phase::paused) rungs_.retire(state->bracket, state->milestone, state->paused_entry);
+    if (state->phase == trial_phase::running) --running_;
+    state->phase = trial_phase::ended;
+  }
+
+  [[nodiscard]] std::string_view metric() const noexcept { return options_.metric; }
+  [[nodiscard]] mode metric_mode() const noexcept { return options_.mode; }
+  [[nodiscard]] std::string_view resource_attr() const noexcept { return options_.resource_attr; }
+  [[nodiscard]] std::optional<double> max_resource(const config_type& /*config*/) const {
+    return static_cast<double>(ladder().max_resource());
+  }
+  [[nodiscard]] const auto& space() const noexcept { return searcher_.space(); }
+  [[nodiscard]] const S& searcher() const noexcept { return searcher_; }
+  [[nodiscard]] const asha_options& options() const noexcept { return options_; }
+
+  // The rung levels (below the maximum resource) and the brackets in use.
+  [[nodiscard]] const rung_ladder& ladder() const noexcept { return rungs_.ladder(); }
+  [[nodiscard]] std::size_t num_brackets() const noexcept { return rungs_.num_brackets(); }
+  [[nodiscard]] const std::vector<double>& bracket_distribution() const noexcept {
+    return rungs_.bracket_distribution();
+  }
+  // The bracket a started trial was drawn in.
+  [[nodiscard]] std::optional<std::size_t> bracket_of(trial_id id) const {
+    const trial_state state = id < 0 ? trial_state{} : trials_.get(id);
+    if (state.phase == trial_phase::unknown) return std::nullopt;
+    return state.bracket;
+  }
+  // Values recorded at rung j (of `bracket`'s rungs when they are kept apart).
+  [[nodiscard]] std::size_t rung_size(std::size_t j, std::size_t bracket = 0) const {
+    return rungs_.at(bracket, j).size();
+  }
+
+ private:
+  enum class trial_phase : std::uint8_t { unknown, running, paused, stopped, ended };
+
+  struct trial_state {
+    std::uint64_t recorded = 0;       // stopping: bit j set once recorded at rung j
+    double paused_at = 0;             // promotion: the resource it paused at
+    detail::rung::entry paused_entry = detail::rung::none;
+    std::uint8_t bracket = 0;         // skips the lowest `bracket` rungs
+    std::uint8_t milestone = 0;       // promotion: the rung it runs (or pauses) at; ladder size: the top
+    trial_phase phase = trial_phase::unknown;
+  };
+
+  static asha_options checked(asha_options options) {
+    detail::require_metric(name, options.metric);
+    detail::require_brackets(name, options.brackets);
+    if (options.type != asha_type::stopping && options.type != asha_type::promotion) {
+      detail::bad_option(name, "type", detail::to_text(static_cast<int>(options.type)), "must be stopping or promotion");
+    }
+    return options;
+  }
+
+  // Syne Tune's StoppingRungSystem: the highest of the trial's rungs at or
+  // below the resource decides, if the trial reports exactly at its level
+  // for the first time; a skipped level records nothing.
+  decision stopping_decision(const observation& obs, std::int64_t resource, trial_state& state) {
+    std::size_t j = ladder().size();
+    while (j > state.bracket && ladder().level(j - 1) > resource) --j;
+    if (j == state.bracket) return decision::continue_trial;  // below the trial's first rung
+    const std::size_t rung_index = j - 1;
+    const std::uint64_t bit = std::uint64_t{1} << rung_index;
+    if (ladder().level(rung_index) != resource || (state.recorded & bit) != 0) return decision::continue_trial;
+    state.recorded |= bit;
+    return rungs_.record_and_judge(state.bracket, rung_index, obs.trial, obs.metric) ? decision::continue_trial
+                                                                                      : decision::stop_trial;
+  }
+
+  // Syne Tune's PromotionRungSystem: a trial pauses at its next milestone
+  // (a report past it counts for it) and waits there to be promoted.
+  decision promotion_decision(const observation& obs, std::int64_t resource, trial_state& state) {
+    if (state.milestone >= ladder().size() || resource < ladder().level(state.milestone)) {
+      return decision::continue_trial;
+    }
+    state.paused_entry = rungs_.record_paused(state.bracket, state.milestone, obs.trial, obs.metric);
+    state.paused_at = obs.resource;
+    return decision::pause_trial;
+  }
+
+  S searcher_;
+  asha_options options_;
+  detail::rung_system<Rule> rungs_;
+  detail::per_trial<trial_state> trials_;
+  std::int64_t running_ = 0;  // trials started or resumed, not yet paused or ended
+};
+
+template <class S>
+asha(S, asha_options) -> asha<S>;
+template <class S, class Rule>
+asha(S, asha_options, Rule) -> asha<S, Rule>;
+
+}  // namespace rung

@@ -1,0 +1,192 @@
+#include "rung/schedulers/synchronous_hyperband.hpp"
+
+#include <doctest/doctest.h>
+
+#include <limits>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "rung/concepts/scheduler.hpp"
+#include "rung/config_space.hpp"
+#include "rung/schedulers/asha.hpp"
+#include "rung/searchers/grid_search.hpp"
+#include "rung/searchers/random_search.hpp"
+#include "scheduler_simulation.hpp"
+#include "synthetic_workload.hpp"
+
+namespace {
+
+constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0), rung::constant<"epochs">(9));
+using searcher = rung::random_searcher<std::remove_const_t<decltype(space)>>;
+static_assert(rung::Scheduler<rung::synchronous_hyperband<searcher>>);
+
+constexpr auto C = rung::decision::continue_trial;
+constexpr auto P = rung::decision::pause_trial;
+constexpr auto S = rung::decision::stop_trial;
+
+// R = 9, eta = 3: brackets 9@1 3@3 1@9 | 5@3 1@9 | 3@9.
+auto make(std::optional<std::int64_t> brackets = std::nullopt, std::int64_t iterations = 0) {
+  return rung::synchronous_hyperband(rung::random_searcher(space, {.seed = 2}), {.metric = "y",
+                                                                                .max_resource_attr = "epochs",
+                                                                                .brackets = brackets,
+                                                                                .iterations = iterations});
+}
+
+template <class Scheduler>
+std::string next_job(Scheduler& scheduler, rung::trial_id new_id) {
+  const auto next = scheduler.suggest(new_id);
+  if (std::holds_alternative<rung::start_trial<typename Scheduler::config_type>>(next)) {
+    return "start " + std::to_string(new_id);
+  }
+  if (const auto* resume = std::get_if<rung::resume_trial>(&next)) {
+    return "resume " + std::to_string(resume->trial) + " from " + rung::detail::to_text(resume->from_resource);
+  }
+  return std::holds_alternative<rung::wait_for_trials>(next) ? "wait" : "exhausted";
+}
+
+template <class Scheduler>
+rung::decision report(Scheduler& scheduler, rung::trial_id id, double resource, double metric) {
+  return scheduler.on_report({.trial = id, .resource = resource, .metric = metric});
+}
+
+// Trial i's value at rung 1: 0.9, 0.1, 0.8, 0.2, ... : the odd trials are best.
+double value_of(rung::trial_id id) { return id % 2 == 1 ? 0.1 * static_cast<double>(id) : 1.0 - 0.01 * static_cast<double>(id); }
+
+}  // namespace
+
+TEST_CASE("synchronous successive halving: workers wait for the rung; its best floor(n/eta) go on") {
+  auto scheduler = make(1);
+  REQUIRE(scheduler.brackets().size() == 1);
+  for (rung::trial_id id = 0; id < 9; ++id) CHECK(next_job(scheduler, id) == "start " + std::to_string(id));
+  CHECK(next_job(scheduler, 9) == "wait");  // 9 trials in rung 1: no tenth
+  for (rung::trial_id id = 0; id < 8; ++id) CHECK(report(scheduler, id, 1, value_of(id)) == P);
+  CHECK(next_job(scheduler, 9) == "wait");  // trial 8 is the straggler: everyone waits
+  CHECK(report(scheduler, 8, 1, value_of(8)) == P);
+  CHECK(next_job(scheduler, 9) == "resume 1 from 1");  // 0.1, 0.3, 0.5: best first
+  CHECK(next_job(scheduler, 9) == "resume 3 from 1");
+  CHECK(next_job(scheduler, 9) == "resume 5 from 1");
+  CHECK(next_job(scheduler, 9) == "wait");
+  CHECK(report(scheduler, 1, 2, 0.5) == C);
+  CHECK(report(scheduler, 1, 3, 0.5) == P);
+  CHECK(report(scheduler, 3, 3, 0.4) == P);
+  CHECK(report(scheduler, 0, 2, 0.0) == P);  // a late report from a trial left behind
+  CHECK(next_job(scheduler, 9) == "wait");
+  CHECK(report(scheduler, 5, 3, 0.6) == P);
+  CHECK(next_job(scheduler, 9) == "resume 3 from 3");
+  CHECK(report(scheduler, 3, 9, 0.3) == S);
+  CHECK(scheduler.iteration() == 1);
+  CHECK(next_job(scheduler, 9) == "start 9");  // the pass repeats
+}
+
+TEST_CASE("synchronous Hyperband runs the brackets in turn, then stops after its iterations") {
+  auto scheduler = make(std::nullopt, 1);
+  REQUIRE(scheduler.brackets().size() == 3);
+  rung::trial_id next_id = 0;
+  // Bracket s = 2: 9 trials to 1, 3 to 3, 1 to 9.
+  for (; next_id < 9; ++next_id) REQUIRE(next_job(scheduler, next_id) == "start " + std::to_string(next_id));
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(report(scheduler, id, 1, value_of(id)) == P);
+  for (rung::trial_id id : {1, 3, 5}) {
+    REQUIRE(next_job(scheduler, next_id) == "resume " + std::to_string(id) + " from 1");
+    REQUIRE(report(scheduler, id, 3, value_of(id)) == P);
+  }
+  REQUIRE(next_job(scheduler, next_id) == "resume 1 from 3");
+  CHECK(report(scheduler, 1, 9, 0.1) == S);
+  // Bracket s = 1: 5 new trials that first pause at 3, then 1 to 9.
+  CHECK(scheduler.bracket_index() == 1);
+  for (int k = 0; k < 5; ++k, ++next_id) REQUIRE(next_job(scheduler, next_id) == "start " + std::to_string(next_id));
+  CHECK(next_job(scheduler, next_id) == "wait");
+  CHECK(report(scheduler, 9, 1, 0.5) == C);
+  for (rung::trial_id id = 9; id < 14; ++id) REQUIRE(report(scheduler, id, 3, 1.0 - 0.1 * static_cast<double>(id - 9)) == P);
+  CHECK(next_job(scheduler, next_id) == "resume 13 from 3");
+  CHECK(report(scheduler, 13, 9, 0.1) == S);
+  // Bracket s = 0: 3 trials straight to 9.
+  for (int k = 0; k < 3; ++k, ++next_id) REQUIRE(next_job(scheduler, next_id) == "start " + std::to_string(next_id));
+  for (rung::trial_id id = 14; id < 17; ++id) CHECK(report(scheduler, id, 9, 0.5) == S);
+  CHECK(next_job(scheduler, next_id) == "exhausted");
+}
+
+TEST_CASE("trials that end early settle their slot; NaN goes last; ties go by arrival") {
+  auto scheduler = make(1);
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(next_job(scheduler, id) == "start " + std::to_string(id));
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double values[] = {nan, 0.5, 0.5, 0.7, 0.7, 0.9, 0.9, 0.9, 0.9};
+  for (rung::trial_id id = 0; id < 8; ++id) REQUIRE(report(scheduler, id, 1, values[id]) == P);
+  scheduler.on_trial_end(1, rung::trial_end::failed);  // paused, then failed: not promoted
+  CHECK(next_job(scheduler, 9) == "wait");
+  scheduler.on_trial_end(8, rung::trial_end::failed);  // never reported: its slot settles
+  CHECK(next_job(scheduler, 9) == "resume 2 from 1");
+  CHECK(next_job(scheduler, 9) == "resume 3 from 1");
+  scheduler.on_trial_end(4, rung::trial_end::stopped);  // promoted, then ended before it resumed
+  CHECK(next_job(scheduler, 9) == "wait");
+  CHECK(report(scheduler, 2, 3, 0.4) == P);
+  CHECK(report(scheduler, 3, 3, 0.3) == P);
+  CHECK(next_job(scheduler, 9) == "resume 3 from 3");
+}
+
+TEST_CASE("a searcher that runs out closes the rung with the trials it has") {
+  constexpr auto small = rung::config_space(rung::choice<"x">(1, 2, 3, 4), rung::constant<"epochs">(9));
+  auto scheduler = rung::synchronous_hyperband(rung::grid_searcher(small),
+                                               {.metric = "y", .max_resource_attr = "epochs", .brackets = 1});
+  for (rung::trial_id id = 0; id < 4; ++id) REQUIRE(next_job(scheduler, id) == "start " + std::to_string(id));
+  CHECK(next_job(scheduler, 4) == "wait");
+  for (rung::trial_id id = 0; id < 4; ++id) REQUIRE(report(scheduler, id, 1, static_cast<double>(id)) == P);
+  CHECK(next_job(scheduler, 4) == "resume 0 from 1");  // 4 closed the rung: 3 go on
+  CHECK(next_job(scheduler, 4) == "resume 1 from 1");
+  CHECK(next_job(scheduler, 4) == "resume 2 from 1");
+  for (rung::trial_id id = 0; id < 3; ++id) REQUIRE(report(scheduler, id, 3, static_cast<double>(id)) == P);
+  CHECK(next_job(scheduler, 4) == "resume 0 from 3");
+  CHECK(report(scheduler, 0, 9, 0.0) == S);
+  CHECK(next_job(scheduler, 4) == "exhausted");
+}
+
+TEST_CASE("bad synchronous Hyperband options are refused, naming the field and the value") {
+  const auto make_with = [](const rung::synchronous_hyperband_options& options) {
+    return rung::synchronous_hyperband(rung::random_searcher(space), options);
+  };
+  CHECK_THROWS_WITH_AS(make_with({.metric = "y", .reduction_factor = 2.5, .max_t = 81}),
+                       "synchronous_hyperband: options.reduction_factor = 2.5: synchronous Hyperband needs a whole "
+                       "number (its brackets keep floor(n / eta^i) trials)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(make_with({.metric = "y", .max_t = 81, .brackets = 0}),
+                       "synchronous_hyperband: options.brackets = 0: must be at least 1 (1: successive halving)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(make_with({.metric = "y", .max_t = 81, .iterations = -1}),
+                       "synchronous_hyperband: options.iterations = -1: must be >= 0 (0: until stopped)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(make_with({.metric = "y", .grace_period = 4, .max_t = 4}),
+                       "synchronous_hyperband: options.grace_period = 4: must be below the maximum resource, 4",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(make_with({.metric = "y", .max_resource_attr = "max_epochs"}),
+                       "synchronous_hyperband: options.max_resource_attr = max_epochs: not a hyperparameter of the "
+                       "space (x, epochs)",
+                       std::invalid_argument);
+  auto scheduler = make();
+  REQUIRE(next_job(scheduler, 0) == "start 0");
+  CHECK_THROWS_WITH_AS(report(scheduler, 0, 0.5, 1.0),
+                       "synchronous_hyperband: trial 0 reported epoch = 0.5: the resource must be a whole number >= "
+                       "1, as rung levels are",
+                       std::invalid_argument);
+  CHECK(report(scheduler, 0, 1, 1.0) == P);
+}
+
+TEST_CASE("on the synthetic workload synchronous halving idles workers that ASHA keeps busy") {
+  namespace lc = rung::bench::synthetic_lc;
+  const auto error = [](const auto& c, std::int64_t epoch) { return lc::error(c, epoch); };
+  const auto seconds = [](const auto& c) { return lc::epoch_seconds(c); };
+  auto synchronous = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 4}),
+                                                 {.metric = "error", .max_t = 81, .brackets = 1, .iterations = 2});
+  auto again = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 4}),
+                                           {.metric = "error", .max_t = 81, .brackets = 1, .iterations = 2});
+  auto asynchronous = rung::asha(rung::random_searcher(lc::space, {.seed = 4}),
+                                 {.metric = "error", .max_t = 81, .type = rung::asha_type::promotion});
+  const auto sync_run = rung::testing::simulate(synchronous, 8, 162, error, seconds, lc::max_resource);
+  const auto async_run = rung::testing::simulate(asynchronous, 8, 162, error, seconds, lc::max_resource);
+  CHECK(sync_run.log == rung::testing::simulate(again, 8, 162, error, seconds, lc::max_resource).log);
+  CHECK(sync_run.configs.size() == 162);  // two passes of 81
+  std::size_t at_top = 0;
+  for (const auto epoch : sync_run.last_epoch) at_top += epoch == 81 ? 1 : 0;
+  CHECK(at_top == 2);
+  CHECK(sync_run.utilisation(8) < 0.85);
+  CHECK(async_run.utilisation(8) > sync_run.utilisation(8) + 0.1);
+}
