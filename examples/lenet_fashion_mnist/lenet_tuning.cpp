@@ -1,6 +1,8 @@
 #include "lenet_tuning.hpp"
 
 #include <rung/rung.hpp>
+#include <rung/schedulers/asha.hpp>
+#include <rung/schedulers/synchronous_hyperband.hpp>
 
 #include <stdexcept>
 #include <utility>
@@ -11,27 +13,41 @@ namespace lenet {
 namespace {
 
 // Calls run(scheduler) with the scheduler --scheduler names, each searching
-// the seeds' space from the seeds' initial configuration on.
+// the seeds' space from the seeds' initial configuration on, with the
+// seeds' rungs (grace period 2, reduction factor 2, up to max_epochs).
 template <class Run>
 tuning_outcome with_scheduler(const lenet_settings& settings, Run&& run) {
   const auto space = make_search_space(settings.max_epochs);
   auto searcher = rung::random_searcher(
       space, {.seed = settings.seed,
               .points_to_evaluate = std::vector{search_space::partial().set<"learning_rate">(0.1).set<"batch_size">(128)}});
+  const std::string metric(metric_name);
+  const auto asha = [&](rung::asha_type type, std::int64_t brackets) {
+    return run(rung::asha(std::move(searcher), {.metric = metric,
+                                                .grace_period = 2,
+                                                .reduction_factor = 2,
+                                                .max_resource_attr = "max_epochs",
+                                                .type = type,
+                                                .brackets = brackets,
+                                                .seed = settings.seed}));
+  };
+  if (settings.scheduler == "asha") return asha(rung::asha_type::stopping, 1);
+  if (settings.scheduler == "asha-promotion") return asha(rung::asha_type::promotion, 1);
+  // As many brackets as the rung levels allow (asha uses min(brackets, rungs + 1),
+  // and there are fewer rungs than epochs).
+  if (settings.scheduler == "hyperband") return asha(rung::asha_type::stopping, settings.max_epochs);
+  if (settings.scheduler == "sync-sh") {
+    return run(rung::synchronous_hyperband(std::move(searcher), {.metric = metric,
+                                                                 .grace_period = 2,
+                                                                 .reduction_factor = 2,
+                                                                 .max_resource_attr = "max_epochs",
+                                                                 .brackets = 1}));
+  }
   if (settings.scheduler == "random") {
-    return run(rung::fifo_scheduler(std::move(searcher), {.metric = std::string(metric_name),
-                                                          .mode = rung::mode::min,
-                                                          .resource_attr = "epoch",
-                                                          .max_resource_attr = "max_epochs"}));
+    return run(rung::fifo_scheduler(std::move(searcher), {.metric = metric, .max_resource_attr = "max_epochs"}));
   }
   std::string known;
   for (const auto name : scheduler_names) known += (known.empty() ? "" : ", ") + std::string(name);
-  for (const auto name : scheduler_names) {
-    if (settings.scheduler == name) {
-      throw std::invalid_argument("--scheduler " + settings.scheduler +
-                                  ": not in this build of rung yet (the ASHA family is issue #3); use --scheduler random");
-    }
-  }
   throw std::invalid_argument("--scheduler " + settings.scheduler + ": unknown; expected one of " + known);
 }
 

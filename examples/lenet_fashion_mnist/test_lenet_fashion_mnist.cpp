@@ -99,6 +99,50 @@ TEST_CASE("a short tuning on a few hundred images gets the validation error belo
   CHECK(std::get<double>(*experiment.trials.front().find("learning_rate")) == 0.1);  // the seeds' initial configuration
 }
 
+TEST_CASE("every --scheduler runs the tuning; an unknown one is an error listing them") {
+  temp_dir dir;
+  auto settings = quiet_cpu_settings(dir.path);
+  settings.train_size = 100;
+  settings.validation_size = 50;
+  settings.max_epochs = 4;
+  settings.max_trials = 3;
+  settings.max_wallclock = 60;
+  const auto data = lenet::prepare_data(settings);
+  for (const auto name : lenet::scheduler_names) {
+    CAPTURE(name);
+    settings.scheduler = name;
+    const auto outcome = lenet::tune_lenet(settings, data);
+    CHECK(outcome.status.num_trials_started == 3);
+    CHECK(outcome.best_validation_error);
+  }
+  settings.scheduler = "bohb";
+  CHECK(error_of([&] { lenet::tune_lenet(settings, data); }) ==
+        "--scheduler bohb: unknown; expected one of asha, asha-promotion, hyperband, sync-sh, random");
+}
+
+// The promotion variant pauses trials at rung levels (epochs 2, 4, ...)
+// with their model in memory; a promoted trial's next report is the next
+// epoch: it went on where it stopped rather than starting again.
+TEST_CASE("asha-promotion resumes a paused trial where it stopped") {
+  temp_dir dir;
+  auto settings = quiet_cpu_settings(dir.path);
+  settings.scheduler = "asha-promotion";
+  settings.train_size = 100;
+  settings.validation_size = 50;
+  settings.max_epochs = 4;
+  settings.max_trials = 6;
+  settings.max_wallclock = 60;
+  const auto outcome = lenet::tune_lenet(settings, lenet::prepare_data(settings));
+  const auto experiment = rung::load_experiment(outcome.experiment_dir);
+  std::size_t resumed = 0;
+  for (const auto& trial : experiment.trials) {
+    const auto curve = experiment.curve(trial.id);
+    for (std::size_t i = 0; i < curve.size(); ++i) CHECK(curve[i]->resource == static_cast<double>(i + 1));
+    if (curve.size() > 2 && curve[1]->decision == "PAUSE") ++resumed;
+  }
+  CHECK(resumed >= 1);
+}
+
 TEST_CASE("missing data names the Debian package and the flag") {
   const auto message = error_of([] { lenet::load_fashion_mnist("/nonexistent/fashion-mnist", 10, 10); });
   CHECK(message.find("/nonexistent/fashion-mnist") != std::string::npos);
