@@ -83,6 +83,10 @@ struct wait_for_trials {};
 // Nothing will ever be started again: the searcher is exhausted.
 struct search_exhausted {};
 
+// Whether a suggestion may start a new trial. A driver that may start no more
+// (max_num_trials_started reached) still lets paused trials be promoted.
+enum class trial_admission : std::uint8_t { new_or_paused, paused_only };
+
 template <class Config>
 using suggestion = std::variant<start_trial<Config>, resume_trial, wait_for_trials, search_exhausted>;
 

@@ -5,8 +5,10 @@
 // rung::stop_if(predicate) wraps any callable on the tuning status.
 //
 // Where rung differs from Syne Tune: a limit of N is reached at N, not N + 1,
-// and max_num_trials_started limits how many trials start; the tuning then
-// ends once they have finished (Syne Tune stops the last trials it started).
+// and max_num_trials_started limits how many trials start rather than
+// ending the tuning: the started trials finish, paused ones may still be
+// promoted, and the tuning ends when the scheduler has nothing left to run
+// (Syne Tune stops the last trials it started).
 #pragma once
 
 #include <algorithm>
@@ -52,10 +54,6 @@ struct stop_criterion {
     };
     if (max_wallclock_time && status.wallclock_time >= *max_wallclock_time) {
       return reached("max_wallclock_time", *max_wallclock_time);
-    }
-    if (max_num_trials_started && status.num_trials_started >= *max_num_trials_started &&
-        status.num_trials_running == 0) {
-      return reached("max_num_trials_started", *max_num_trials_started);
     }
     if (max_num_trials_completed && status.num_trials_completed >= *max_num_trials_completed) {
       return reached("max_num_trials_completed", *max_num_trials_completed);

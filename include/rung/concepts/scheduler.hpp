@@ -6,6 +6,9 @@
 //                    pause or stop it;
 //   on_trial_end     the trial is gone (completed, stopped or failed).
 // It names the metric it optimises, its mode and the resource attribute.
+// Optional: suggest(new_id, trial_admission::paused_only), which never starts
+// a new trial: drivers call it once no more may start, so that paused trials
+// can still be promoted (rung's multi-fidelity schedulers have it).
 #pragma once
 
 #include <concepts>
@@ -34,5 +37,12 @@ concept Scheduler =
           -> std::same_as<std::optional<double>>;
       requires ConfigSpace<std::remove_cvref_t<decltype(const_scheduler.space())>>;
     };
+
+namespace detail {
+template <class S>
+concept SchedulerWithAdmission = requires(S& scheduler, trial_id id) {
+  { scheduler.suggest(id, trial_admission::paused_only) } -> std::same_as<suggestion<typename S::config_type>>;
+};
+}  // namespace detail
 
 }  // namespace rung

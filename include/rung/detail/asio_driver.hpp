@@ -14,6 +14,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
 #include <chrono>
@@ -295,6 +296,12 @@ class asio_driver final : public trial_host {
   }
 
   awaitable<void> invoke_coroutine(std::shared_ptr<invocation> run, const config_type& config) {
+    // When the tuning ends, cancellation aborts the operation the trial waits
+    // on (it completes with operation_aborted) but later co_awaits go on, so
+    // the trial's next report() returns stop_trial. It also keeps Asio 1.81's
+    // co_spawn from throwing out of io_context::run when a cancelled
+    // coroutine ends without having switched context.
+    co_await asio::this_coro::throw_if_cancelled(false);
     async_reporter trial_reporter(*this, *run);
     co_await trial_(config, trial_reporter);
   }
@@ -390,7 +397,7 @@ class asio_driver final : public trial_host {
     asio::post(io_, [this] { supervisor_timer_.cancel(); });
     if (failure_) return;
     std::string reason = session_.stopping_reason(now());
-    if (reason.empty()) reason = "no configuration left to evaluate";
+    if (reason.empty()) reason = session_.idle_reason();
     session_.finish(now(), reason);
   }
 

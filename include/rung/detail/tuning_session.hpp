@@ -60,11 +60,19 @@ class tuning_session {
   next_job next(double now) {
     status_.wallclock_time = now;
     if (!stop_reason_.empty()) return nothing_left_to_run{};
-    if (const auto limit = options_.stop.max_trials_started(); limit && status_.num_trials_started >= *limit) {
-      return status_.num_trials_running > 0 ? next_job{nothing_to_run_now{}} : next_job{nothing_left_to_run{}};
-    }
+    const auto limit = options_.stop.max_trials_started();
+    const bool capped = limit && status_.num_trials_started >= *limit;
+    capped_ = capped;
     const trial_id new_id = static_cast<trial_id>(trials_.size());
-    auto suggested = scheduler_.suggest(new_id);
+    suggestion<config_type> suggested = wait_for_trials{};
+    if (!capped) {
+      suggested = scheduler_.suggest(new_id);
+    } else if constexpr (SchedulerWithAdmission<S>) {
+      suggested = scheduler_.suggest(new_id, trial_admission::paused_only);  // promotions go on
+      if (std::holds_alternative<start_trial<config_type>>(suggested)) {
+        throw std::logic_error("scheduler started a trial when asked for paused ones only");
+      }
+    }
     if (auto* start = std::get_if<start_trial<config_type>>(&suggested)) {
       auto& record = trials_.emplace_back();
       record.id = new_id;
@@ -105,15 +113,20 @@ class tuning_session {
                                   to_text(resource) + ": the resource must be a positive number");
     }
     if (record.status != trial_status::in_progress) {
-      if (recording_) recorder_.report_ignored(record, resource, "the trial is " + std::string(to_string(record.status)), now);
+      ignore(record, resource, "the trial is " + std::string(to_string(record.status)), now);
       return record.status == trial_status::paused ? decision::pause_trial : decision::stop_trial;
     }
+    if (!stop_reason_.empty()) {  // in flight when the tuning ended: the limits hold exactly
+      ignore(record, resource, "the tuning is ending", now);
+      return decision::stop_trial;
+    }
     if (resource < record.last_resource) {
-      if (recording_) recorder_.report_ignored(record, resource,
-                               "the resource went back from " + to_text(record.last_resource), now);
+      ignore(record, resource, "the resource went back from " + to_text(record.last_resource), now);
       return decision::continue_trial;
     }
     const double metric = metrics[options_.scheduler_metric];
+    // The scheduler first: a report it rejects (it throws) leaves no trace.
+    decision outcome = scheduler_.on_report(observation{id, resource, metric});
     std::copy(metrics.begin(), metrics.end(), last_metrics_.begin() + static_cast<std::ptrdiff_t>(id) * metric_count());
     record.iterations += 1;
     record.last_resource = resource;
@@ -125,8 +138,6 @@ class tuning_session {
       best_metric_ = metric;
       best_trial_ = id;
     }
-
-    decision outcome = scheduler_.on_report(observation{id, resource, metric});
     if (!stopping_reason(now).empty()) outcome = decision::stop_trial;
     if (outcome == decision::pause_trial) {
       record.status = trial_status::paused;
@@ -189,6 +200,12 @@ class tuning_session {
   // While replaying a journal, events are fed again without being recorded again.
   void set_recording(bool on) noexcept { recording_ = on; }
 
+  // Why next() had nothing left to run.
+  [[nodiscard]] std::string idle_reason() const {
+    if (!capped_) return "no configuration left to evaluate";
+    return "reached max_num_trials_started (" + to_text(*options_.stop.max_trials_started()) + ")";
+  }
+
   // A resumed tuning goes on past an earlier end.
   void clear_stop_reason() noexcept { stop_reason_.clear(); }
 
@@ -220,6 +237,10 @@ class tuning_session {
   [[nodiscard]] R& recorder() noexcept { return recorder_; }
 
  private:
+  void ignore(const record_type& record, double resource, const std::string& why, double now) {
+    if (recording_) recorder_.report_ignored(record, resource, why, now);
+  }
+
   [[nodiscard]] std::ptrdiff_t metric_count() const noexcept {
     return static_cast<std::ptrdiff_t>(options_.metric_names.size());
   }
@@ -256,6 +277,7 @@ class tuning_session {
   std::deque<record_type> trials_;
   std::vector<double> last_metrics_;  // metric_names.size() values per trial, NaN until reported
   std::string stop_reason_;
+  bool capped_ = false;  // max_num_trials_started reached at the last next()
   bool recording_ = true;
   std::optional<trial_id> best_trial_;
   double best_metric_ = std::numeric_limits<double>::quiet_NaN();

@@ -82,7 +82,7 @@ class asha {
                 .seed = options_.seed},
                std::move(rule)) {}
 
-  suggestion<config_type> suggest(trial_id new_id) {
+  suggestion<config_type> suggest(trial_id new_id, trial_admission admission = trial_admission::new_or_paused) {
     const std::size_t bracket = rungs_.draw_bracket();  // drawn for every job, as Syne Tune does
     if (options_.type == asha_type::promotion) {
       if (const auto promoted = rungs_.promote(bracket)) {
@@ -93,7 +93,7 @@ class asha {
         return resume_trial{promoted->trial, state.paused_at};
       }
     }
-    auto config = searcher_.suggest(new_id);
+    auto config = admission == trial_admission::new_or_paused ? searcher_.suggest(new_id) : std::nullopt;
     if (!config) {
       // Running trials may still reach a rung and make a paused one promotable.
       const bool may_promote = options_.type == asha_type::promotion && running_ > 0;

@@ -65,6 +65,11 @@ class median_stopping : public detail::searcher_type_of<Inner> {
       : inner_(std::move(inner)), options_(checked(options)) {}
 
   suggestion<config_type> suggest(trial_id new_id) { return inner_.suggest(new_id); }
+  suggestion<config_type> suggest(trial_id new_id, trial_admission admission)
+    requires detail::SchedulerWithAdmission<Inner>
+  {
+    return inner_.suggest(new_id, admission);
+  }
 
   decision on_report(const observation& obs) {
     if (obs.trial < 0) return inner_.on_report(obs);

@@ -62,16 +62,16 @@ class synchronous_hyperband {
     }
   }
 
-  suggestion<config_type> suggest(trial_id new_id) {
+  suggestion<config_type> suggest(trial_id new_id, trial_admission admission = trial_admission::new_or_paused) {
     if (finished_) return search_exhausted{};
     if (rung_ == 0 && !searcher_exhausted_ && members_.size() < static_cast<std::size_t>(current().trials)) {
-      if (auto config = searcher_.suggest(new_id)) {
+      if (auto config = admission == trial_admission::new_or_paused ? searcher_.suggest(new_id) : std::nullopt) {
         members_.push_back(new_id);
         ++dispatched_;
         trials_.set(new_id, trial_state{.serial = serial_, .phase = trial_phase::running});
         return start_trial<config_type>{std::move(*config)};
       }
-      searcher_exhausted_ = true;  // rung 0 closes with the trials it has
+      searcher_exhausted_ = true;  // rung 0 closes with the trials it has (none more may start)
       advance();
       if (finished_) return search_exhausted{};
     }
