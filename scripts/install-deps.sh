@@ -3,6 +3,9 @@
 # apt-get. Does nothing (and needs no network or root) when everything is
 # already installed, so scripts/test.sh can call it on every run.
 #
+#   scripts/install-deps.sh                 # everything the tests need
+#   scripts/install-deps.sh PACKAGE...      # just these (scripts/main.sh)
+#
 # Boost comes from libboost1.81-dev: do not add packages that pull in
 # libboost-dev (1.74), which conflicts with it.
 set -euo pipefail
@@ -16,7 +19,15 @@ packages=(
   doctest-dev
   python3           # validates the vcpkg manifests in the tests
   python3-pandas    # reads result files in the tests
+  libtorch-dev      # LibTorch (CPU), for examples/lenet_fashion_mnist
+  zlib1g-dev        # reads the gzipped Fashion-MNIST files
+  dataset-fashion-mnist  # the data of the LeNet example and its smoke test
 )
+tools=(cmake ninja c++ python3)  # what a non-Debian system must already have
+if (($# > 0)); then
+  packages=("$@")
+  tools=(cmake ninja c++)
+fi
 # The comments above are for people; strip them for apt.
 names=()
 for entry in "${packages[@]}"; do names+=("${entry%% *}"); done
@@ -24,10 +35,10 @@ for entry in "${packages[@]}"; do names+=("${entry%% *}"); done
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "install-deps: not a Debian-like system (no dpkg-query/apt-get); install the equivalents of:" >&2
   echo "  ${names[*]}" >&2
-  for tool in cmake ninja c++ python3; do
+  for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || { echo "install-deps: $tool is missing" >&2; exit 1; }
   done
-  echo "install-deps: cmake, ninja, c++ and python3 are present; continuing"
+  echo "install-deps: ${tools[*]} are present; continuing"
   exit 0
 fi
 

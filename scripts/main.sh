@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# rung's main job: installs what it needs, builds the quickstart example
-# (asynchronous random search on the shared synthetic workload) and runs it.
-# The experiment directory lands under ./rung-experiments/.
+# The main job: the seeds' experiment (Dive into Deep Learning 19.3 / 19.5)
+# on this machine. Installs what is missing with apt-get, builds the LeNet
+# example in Release and runs it: ASHA (grace period 2, reduction factor 2)
+# over learning_rate and batch_size, 2 workers, on the CPU with its defaults
+# (30000 training and 2000 validation images, 240 s). The experiment, with
+# incumbent.svg and learning_curves.svg, goes under ./rung-experiments/.
+#
+#   scripts/main.sh                                  # as above
+#   scripts/main.sh --device cuda --max-wallclock 720   # extra flags go to the example
+#
+# Environment: RUNG_JOBS (build jobs, default: nproc), RUNG_BUILD_DIR
+# (default: build under the repository; this job uses its main/).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${RUNG_BUILD_DIR:-$root/build}/main
 
-"$root/scripts/install-deps.sh"
+"$root/scripts/install-deps.sh" g++ cmake ninja-build libboost1.81-dev librange-v3-dev zlib1g-dev libtorch-dev \
+  dataset-fashion-mnist
+
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DRUNG_BUILD_TESTS=OFF -DRUNG_BUILD_BENCHMARKS=OFF -DRUNG_BUILD_EXAMPLES=ON
-cmake --build "$build_dir" --target example_quickstart --parallel "$(nproc)"
-"$build_dir/examples/example_quickstart" "$@"
+  -DRUNG_BUILD_TESTS=OFF -DRUNG_BUILD_EXAMPLES=ON -DRUNG_BUILD_BENCHMARKS=OFF
+cmake --build "$build_dir" --target example_lenet_fashion_mnist --parallel "${RUNG_JOBS:-$(nproc)}"
+
+# --device cpu first: a --device among the extra flags overrides it.
+exec "$build_dir/examples/lenet_fashion_mnist/example_lenet_fashion_mnist" --device cpu --scheduler asha "$@"

@@ -13,6 +13,7 @@
 #include "rung/reporter.hpp"
 #include "rung/results/experiment.hpp"
 #include "rung/results/experiment_recorder.hpp"
+#include "rung/results/plots.hpp"
 #include "rung/results/status_table.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/cutoff_rules.hpp"

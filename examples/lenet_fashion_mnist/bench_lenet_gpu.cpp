@@ -1,0 +1,94 @@
+// How well one GPU is shared: the LeNet tuning with 1, 2, 4, 8 and 16
+// workers on one device (each trial on a CUDA stream of its own), the data
+// loaded once. For each worker count, one JSON line:
+//   {"benchmark":"lenet_gpu","device":"cuda:0","workers":4,"scheduler":"asha","epochs":812,
+//    "wallclock_s":300.1,"epochs_per_s":2.71,"seconds_to_0.14":143.2,"best_validation_error":0.128}
+// seconds_to_<target> is when the best validation error first reached the
+// target (null if it never did); each run ends then, or at --max-wallclock.
+//
+//   bench_lenet_gpu                                   # cuda:0, 1..16 workers, 600 s each at most
+//   bench_lenet_gpu --device cpu --train-size 2000 --workers 1,2 --max-wallclock 30 --target 0.5
+#include <rung/results/experiment.hpp>
+
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "lenet_flags.hpp"
+#include "lenet_tuning.hpp"
+
+namespace {
+
+std::vector<std::size_t> parse_worker_counts(const std::string& text) {
+  std::vector<std::size_t> counts;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    counts.push_back(lenet::command_line::parse<std::size_t>("workers", item));
+    if (counts.back() == 0) throw std::invalid_argument("--workers " + text + ": each count must be at least 1");
+  }
+  if (counts.empty()) throw std::invalid_argument("--workers '': expected a list such as 1,2,4");
+  return counts;
+}
+
+std::string json_number(std::optional<double> value) {
+  if (!value) return "null";
+  std::ostringstream text;
+  text.precision(6);
+  text << *value;
+  return text.str();
+}
+
+// The tuner time at which the incumbent first reached `target`.
+std::optional<double> seconds_to(const rung::experiment& experiment, double target) {
+  for (const auto& point : experiment.incumbent()) {
+    if (point.best <= target) return point.time;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    auto flags_known = lenet::shared_flags();
+    flags_known.push_back({"workers", "comma-separated worker counts, one run each (default: 1,2,4,8,16)"});
+    flags_known.push_back({"target", "the validation error to time (default: 0.14)"});
+    const lenet::command_line flags(argc, argv, flags_known);
+    if (flags.help_requested()) {
+      std::cout << flags.usage(argv[0], "Measures the LeNet tuning on one GPU with more and more workers.");
+      return EXIT_SUCCESS;
+    }
+    lenet::lenet_settings settings;
+    settings.device = "cuda:0";
+    settings.max_wallclock = 600;
+    settings.out = "rung-experiments/bench-lenet-gpu";
+    lenet::read_shared_flags(flags, settings);
+    double target = 0.14;
+    flags.read("target", target);
+    const auto worker_counts = parse_worker_counts(flags.text("workers").value_or("1,2,4,8,16"));
+    settings.stop_at_error = target;
+    settings.log = nullptr;
+
+    const auto data = lenet::prepare_data(settings);
+    std::cerr << "bench_lenet_gpu: " << data.description << ", target validation error " << target << '\n';
+    for (const std::size_t workers : worker_counts) {
+      settings.workers = workers;
+      const auto outcome = lenet::tune_lenet(settings, data);
+      const auto experiment = rung::load_experiment(outcome.experiment_dir);
+      const double seconds = outcome.status.wallclock_time;
+      std::cout << R"({"benchmark":"lenet_gpu","device":")" << settings.device << R"(","workers":)" << workers
+                << R"(,"scheduler":")" << settings.scheduler << R"(","epochs":)" << outcome.status.num_evaluations
+                << R"(,"wallclock_s":)" << json_number(seconds) << R"(,"epochs_per_s":)"
+                << json_number(static_cast<double>(outcome.status.num_evaluations) / seconds) << R"(,"seconds_to_)"
+                << target << R"(":)" << json_number(seconds_to(experiment, target)) << R"(,"best_validation_error":)"
+                << json_number(outcome.best_validation_error) << "}" << std::endl;
+    }
+    return EXIT_SUCCESS;
+  } catch (const std::exception& error) {
+    std::cerr << "bench_lenet_gpu: " << error.what() << '\n';
+    return EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,106 @@
+#include "lenet_tuning.hpp"
+
+#include <rung/rung.hpp>
+#include <rung/schedulers/asha.hpp>
+#include <rung/schedulers/synchronous_hyperband.hpp>
+
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace lenet {
+
+namespace {
+
+// Calls run(scheduler) with the scheduler --scheduler names, each searching
+// the seeds' space from the seeds' initial configuration on, with the
+// seeds' rungs (grace period 2, reduction factor 2, up to max_epochs).
+template <class Run>
+tuning_outcome with_scheduler(const lenet_settings& settings, Run&& run) {
+  const auto space = make_search_space(settings.max_epochs);
+  auto searcher = rung::random_searcher(
+      space, {.seed = settings.seed,
+              .points_to_evaluate = std::vector{search_space::partial().set<"learning_rate">(0.1).set<"batch_size">(128)}});
+  const std::string metric(metric_name);
+  const auto asha = [&](rung::asha_type type, std::int64_t brackets) {
+    return run(rung::asha(std::move(searcher), {.metric = metric,
+                                                .grace_period = 2,
+                                                .reduction_factor = 2,
+                                                .max_resource_attr = "max_epochs",
+                                                .type = type,
+                                                .brackets = brackets,
+                                                .seed = settings.seed}));
+  };
+  if (settings.scheduler == "asha") return asha(rung::asha_type::stopping, 1);
+  if (settings.scheduler == "asha-promotion") return asha(rung::asha_type::promotion, 1);
+  // As many brackets as the rung levels allow (asha uses min(brackets, rungs + 1),
+  // and there are fewer rungs than epochs).
+  if (settings.scheduler == "hyperband") return asha(rung::asha_type::stopping, settings.max_epochs);
+  if (settings.scheduler == "sync-sh") {
+    return run(rung::synchronous_hyperband(std::move(searcher), {.metric = metric,
+                                                                 .grace_period = 2,
+                                                                 .reduction_factor = 2,
+                                                                 .max_resource_attr = "max_epochs",
+                                                                 .brackets = 1}));
+  }
+  if (settings.scheduler == "random") {
+    return run(rung::fifo_scheduler(std::move(searcher), {.metric = metric, .max_resource_attr = "max_epochs"}));
+  }
+  std::string known;
+  for (const auto name : scheduler_names) known += (known.empty() ? "" : ", ") + std::string(name);
+  throw std::invalid_argument("--scheduler " + settings.scheduler + ": unknown; expected one of " + known);
+}
+
+rung::any_stop_criterion stop_criterion(const lenet_settings& settings) {
+  const rung::stop_criterion limits{.max_wallclock_time = settings.max_wallclock,
+                                    .max_num_trials_started = settings.max_trials};
+  if (!settings.stop_at_error) return limits;
+  return limits || rung::stop_if{[target = *settings.stop_at_error](const rung::tuning_status& status) {
+           const auto index = status.metric_index(metric_name);
+           return index && status.metric_min[*index] <= target;
+         }};
+}
+
+}  // namespace
+
+tuning_outcome tune_lenet(const lenet_settings& settings, const prepared_data& data) {
+  if (settings.workers < 1) throw std::invalid_argument("--workers 0: at least one worker is needed");
+  if (settings.max_epochs < 1) {
+    throw std::invalid_argument("--max-epochs " + std::to_string(settings.max_epochs) + ": must be at least 1");
+  }
+  if (!settings.max_wallclock) throw std::logic_error("tune_lenet: max_wallclock unset (prepare_data sets it)");
+  if (!(*settings.max_wallclock > 0)) {
+    throw std::invalid_argument("--max-wallclock " + std::to_string(*settings.max_wallclock) + ": must be > 0 seconds");
+  }
+  const double max_wallclock = *settings.max_wallclock;
+  const int threads = set_threads_per_trial(settings.workers);
+  if (settings.log) {
+    *settings.log << "rung: LeNet on Fashion-MNIST, " << data.description << "; " << settings.workers << " workers ("
+                  << threads << " LibTorch thread" << (threads == 1 ? "" : "s") << " each), scheduler "
+                  << settings.scheduler << ", at most " << max_wallclock << " s\n";
+  }
+  return with_scheduler(settings, [&](auto scheduler) {
+    rung::tuner tuner(std::move(scheduler),
+                      {.n_workers = settings.workers,
+                       .stop_criterion = stop_criterion(settings),
+                       .print_update_interval = settings.print_update_interval > 0 ? settings.print_update_interval
+                                                                                   : max_wallclock / 4,
+                       .max_failures = settings.max_failures,
+                       .name = settings.name,
+                       .experiment_root = settings.out,
+                       .log = settings.log});
+    const auto result = tuner.run(lenet_trial(data.devices, settings.seed));
+    tuning_outcome outcome{.experiment_dir = result.experiment_dir,
+                           .best_validation_error = std::nullopt,
+                           .best_config = {},
+                           .status = result.status,
+                           .stop_reason = result.stop_reason};
+    if (result.best_config) {
+      outcome.best_validation_error = result.best_metric;
+      tuner.scheduler().space().append_json(outcome.best_config, *result.best_config);
+    }
+    return outcome;
+  });
+}
+
+}  // namespace lenet

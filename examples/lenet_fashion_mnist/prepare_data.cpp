@@ -1,0 +1,56 @@
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "devices.hpp"
+#include "fashion_mnist.hpp"
+#include "lenet_tuning.hpp"
+
+namespace lenet {
+
+namespace {
+
+void require_size(std::string_view flag, std::int64_t value, std::int64_t most) {
+  if (value < 1 || value > most) {
+    throw std::invalid_argument(std::string(flag) + " " + std::to_string(value) + ": must be between 1 and " +
+                                std::to_string(most) + " images");
+  }
+}
+
+std::string device_list(const std::vector<torch::Device>& devices) {
+  std::string names;
+  for (const auto& device : devices) names += (names.empty() ? "" : ", ") + device.str();
+  return names;
+}
+
+}  // namespace
+
+prepared_data prepare_data(lenet_settings& settings) {
+  const auto devices = select_devices(settings.device);
+  const bool on_gpu = devices.front().is_cuda();
+  const std::int64_t train_size = settings.train_size.value_or(on_gpu ? full_train_size : 30000);
+  const std::int64_t validation_size = settings.validation_size.value_or(on_gpu ? full_validation_size : 2000);
+  require_size("--train-size", train_size, full_train_size);
+  require_size("--valid-size", validation_size, full_validation_size);
+  settings.train_size = train_size;
+  settings.validation_size = validation_size;
+  if (!settings.max_wallclock) settings.max_wallclock = on_gpu ? 720 : 240;
+
+  const auto data = load_fashion_mnist(settings.data_dir, train_size, validation_size);
+  return {.devices = copy_to_devices(data, devices),
+          .description = std::to_string(train_size) + " training and " + std::to_string(validation_size) +
+                         " validation images on " + device_list(devices),
+          .on_gpu = on_gpu};
+}
+
+int set_threads_per_trial(std::size_t workers) {
+  const auto cores = std::max(1U, std::thread::hardware_concurrency());
+  const int threads = static_cast<int>(std::max<std::size_t>(1, cores / std::max<std::size_t>(1, workers)));
+  at::set_num_threads(threads);
+  return threads;
+}
+
+}  // namespace lenet
