@@ -73,10 +73,9 @@ tuning_outcome tune_lenet(const lenet_settings& settings, const prepared_data& d
     throw std::invalid_argument("--max-wallclock " + std::to_string(*settings.max_wallclock) + ": must be > 0 seconds");
   }
   const double max_wallclock = *settings.max_wallclock;
-  const int threads = set_threads_per_trial(settings.workers);
   if (settings.log) {
-    *settings.log << "rung: LeNet on Fashion-MNIST, " << data.description << "; " << settings.workers << " workers ("
-                  << threads << " LibTorch thread" << (threads == 1 ? "" : "s") << " each), scheduler "
+    *settings.log << "rung: LeNet on Fashion-MNIST, " << data.description << "; " << settings.workers
+                  << " workers (1 LibTorch thread each), scheduler "
                   << settings.scheduler << ", at most " << max_wallclock << " s\n";
   }
   return with_scheduler(settings, [&](auto scheduler) {

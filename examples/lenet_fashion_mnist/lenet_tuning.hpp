@@ -58,14 +58,10 @@ struct prepared_data {
   bool on_gpu = false;
 };
 
-// Selects the devices, fills in the settings' device defaults and loads the
-// data onto every device. Errors (bad flags, missing or corrupt files)
+// Selects the devices, fills in the settings' device defaults, loads the
+// data onto every device and gives each trial one LibTorch thread. Errors (bad flags, missing or corrupt files)
 // throw with a message naming the flag or file.
 prepared_data prepare_data(lenet_settings& settings);
-
-// Sets LibTorch's intra-op threads to max(1, cores / workers), so `workers`
-// concurrent trials do not oversubscribe the CPU. Returns the number set.
-int set_threads_per_trial(std::size_t workers);
 
 struct tuning_outcome {
   std::filesystem::path experiment_dir;
