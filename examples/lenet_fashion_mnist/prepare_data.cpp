@@ -27,6 +27,7 @@ std::string device_list(const std::vector<torch::Device>& devices) {
 }  // namespace
 
 prepared_data prepare_data(lenet_settings& settings) {
+  require_known_scheduler(settings.scheduler);  // before the data takes seconds to load
   // One LibTorch (intra-op) thread per trial: trials run in parallel on the
   // workers instead. LeNet's kernels are too small to gain from more; on the
   // shared 2-core machine an epoch on 2 threads took 2.5x (10x with
