@@ -4,6 +4,7 @@
 #include <rung/schedulers/asha.hpp>
 #include <rung/schedulers/synchronous_hyperband.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -46,9 +47,8 @@ tuning_outcome with_scheduler(const lenet_settings& settings, Run&& run) {
   if (settings.scheduler == "random") {
     return run(rung::fifo_scheduler(std::move(searcher), {.metric = metric, .max_resource_attr = "max_epochs"}));
   }
-  std::string known;
-  for (const auto name : scheduler_names) known += (known.empty() ? "" : ", ") + std::string(name);
-  throw std::invalid_argument("--scheduler " + settings.scheduler + ": unknown; expected one of " + known);
+  require_known_scheduler(settings.scheduler);
+  throw std::logic_error("--scheduler " + settings.scheduler + " is listed in scheduler_names but not made here");
 }
 
 rung::any_stop_criterion stop_criterion(const lenet_settings& settings) {
@@ -63,6 +63,13 @@ rung::any_stop_criterion stop_criterion(const lenet_settings& settings) {
 
 }  // namespace
 
+void require_known_scheduler(std::string_view name) {
+  if (std::find(scheduler_names.begin(), scheduler_names.end(), name) != scheduler_names.end()) return;
+  std::string known;
+  for (const auto each : scheduler_names) known += (known.empty() ? "" : ", ") + std::string(each);
+  throw std::invalid_argument("--scheduler " + std::string(name) + ": unknown; expected one of " + known);
+}
+
 tuning_outcome tune_lenet(const lenet_settings& settings, const prepared_data& data) {
   if (settings.workers < 1) throw std::invalid_argument("--workers 0: at least one worker is needed");
   if (settings.max_epochs < 1) {
@@ -73,10 +80,9 @@ tuning_outcome tune_lenet(const lenet_settings& settings, const prepared_data& d
     throw std::invalid_argument("--max-wallclock " + std::to_string(*settings.max_wallclock) + ": must be > 0 seconds");
   }
   const double max_wallclock = *settings.max_wallclock;
-  const int threads = set_threads_per_trial(settings.workers);
   if (settings.log) {
-    *settings.log << "rung: LeNet on Fashion-MNIST, " << data.description << "; " << settings.workers << " workers ("
-                  << threads << " LibTorch thread" << (threads == 1 ? "" : "s") << " each), scheduler "
+    *settings.log << "rung: LeNet on Fashion-MNIST, " << data.description << "; " << settings.workers
+                  << " workers (1 LibTorch thread each), scheduler "
                   << settings.scheduler << ", at most " << max_wallclock << " s\n";
   }
   return with_scheduler(settings, [&](auto scheduler) {

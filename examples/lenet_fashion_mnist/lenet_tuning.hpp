@@ -24,6 +24,9 @@ namespace lenet {
 inline constexpr std::array<std::string_view, 5> scheduler_names = {"asha", "asha-promotion", "hyperband", "sync-sh",
                                                                     "random"};
 
+// Throws std::invalid_argument naming the flag and the known names.
+void require_known_scheduler(std::string_view name);
+
 struct lenet_settings {
   // Data and devices. Left unset, sizes and time take the device's default
   // (prepare_data): GPUs use all of Fashion-MNIST and the seeds' 12 minutes;
@@ -58,14 +61,11 @@ struct prepared_data {
   bool on_gpu = false;
 };
 
-// Selects the devices, fills in the settings' device defaults and loads the
-// data onto every device. Errors (bad flags, missing or corrupt files)
+// Checks the scheduler's name, selects the devices, fills in the settings'
+// device defaults, loads the data onto every device and gives each trial
+// one LibTorch thread. Errors (bad flags, missing or corrupt files)
 // throw with a message naming the flag or file.
 prepared_data prepare_data(lenet_settings& settings);
-
-// Sets LibTorch's intra-op threads to max(1, cores / workers), so `workers`
-// concurrent trials do not oversubscribe the CPU. Returns the number set.
-int set_threads_per_trial(std::size_t workers);
 
 struct tuning_outcome {
   std::filesystem::path experiment_dir;
