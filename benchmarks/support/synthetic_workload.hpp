@@ -34,6 +34,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "rung/config_space.hpp"
 #include "rung/decision.hpp"
@@ -125,3 +126,24 @@ template <class Config>
 }
 
 }  // namespace rung::bench::synthetic_lc
+
+namespace rung::bench {
+
+// The synthetic workload as a simulator Benchmark (rung/concepts/benchmark.hpp).
+struct synthetic_lc_benchmark {
+  using space_type = std::remove_const_t<decltype(synthetic_lc::space)>;
+
+  [[nodiscard]] const space_type& space() const noexcept { return synthetic_lc::space; }
+  [[nodiscard]] std::string_view metric_name() const noexcept { return synthetic_lc::metric; }
+  [[nodiscard]] std::int64_t max_epochs(const synthetic_lc::config& /*config*/) const noexcept {
+    return synthetic_lc::max_resource;
+  }
+  [[nodiscard]] double metric(const synthetic_lc::config& config, std::int64_t epoch) const {
+    return synthetic_lc::error(config, epoch);
+  }
+  [[nodiscard]] double epoch_seconds(const synthetic_lc::config& config, std::int64_t /*epoch*/) const {
+    return synthetic_lc::epoch_seconds(config);
+  }
+};
+
+}  // namespace rung::bench
