@@ -106,6 +106,12 @@ class partial_configuration {
  public:
   using values_type = std::tuple<std::optional<typename Hyperparameters::value_type>...>;
 
+  constexpr partial_configuration() = default;
+  // A full configuration is a partial one with every value given (points
+  // to evaluate from a table, a previous tuning's best).
+  constexpr partial_configuration(const configuration<Hyperparameters...>& full)  // NOLINT: implicit on purpose
+      : values_(std::apply([](const auto&... value) { return values_type(value...); }, full.values())) {}
+
   template <fixed_string Name, class Value>
   constexpr partial_configuration& set(const Value& value) & {
     detail::require_known_name<(detail::index_of_name<Name, Hyperparameters...>() <

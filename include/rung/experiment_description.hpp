@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct experiment_description {
   std::string scheduler = {};
   std::string driver = {};                     // "asio" (real time) or "simulator" (virtual time)
   bool resumed = false;                        // goes on from an existing journal
+  // st_tuner_creation_timestamp; unset: the real time now. The simulator
+  // sets 0 so that the same seed gives the same files, byte for byte.
+  std::optional<double> creation_timestamp = std::nullopt;
 };
 
 }  // namespace rung

@@ -209,7 +209,9 @@ class experiment_recorder {
     json += R"(,"driver":)";
     detail::append_json_string(json, description_.driver);
     json += R"(,"st_tuner_creation_timestamp":)";
-    detail::append_number(json, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    detail::append_number(json, description_.creation_timestamp.value_or(
+                                    std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                                        .count()));
     json += "}\n";
     const auto path = directory_ / metadata_file_name;
     const detail::file_handle file(std::fopen(path.c_str(), "wb"));

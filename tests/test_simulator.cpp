@@ -1,0 +1,216 @@
+#include "rung/simulator.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "rung/config_space.hpp"
+#include "rung/results/experiment.hpp"
+#include "rung/schedulers/asha.hpp"
+#include "rung/schedulers/fifo.hpp"
+#include "rung/schedulers/synchronous_hyperband.hpp"
+#include "rung/searchers/grid_search.hpp"
+#include "rung/searchers/random_search.hpp"
+#include "synthetic_workload.hpp"
+
+namespace {
+
+namespace lc = rung::bench::synthetic_lc;
+
+// Trials whose epochs take `seconds` each, for `epochs` epochs; the metric
+// falls with the epoch so FIFO never stops a trial early.
+inline constexpr auto timed_space =
+    rung::config_space(rung::choice<"seconds">(1.0, 2.0, 3.0), rung::choice<"epochs">(2, 4));
+
+struct timed_benchmark {
+  using space_type = std::remove_const_t<decltype(timed_space)>;
+  using config = space_type::config_type;
+  [[nodiscard]] const space_type& space() const noexcept { return timed_space; }
+  [[nodiscard]] std::string_view metric_name() const noexcept { return "loss"; }
+  [[nodiscard]] std::int64_t max_epochs(const config& c) const { return c.get<"epochs", std::int64_t>(); }
+  [[nodiscard]] double metric(const config& c, std::int64_t epoch) const {
+    return c.get<"seconds", double>() / static_cast<double>(epoch);
+  }
+  [[nodiscard]] double epoch_seconds(const config& c, std::int64_t /*epoch*/) const {
+    return c.get<"seconds", double>();
+  }
+};
+static_assert(rung::Benchmark<timed_benchmark>);
+static_assert(rung::Benchmark<rung::bench::synthetic_lc_benchmark>);
+
+// The configurations {seconds, epochs = 2} in the order given.
+auto fifo_over(std::vector<double> seconds) {
+  std::vector<timed_benchmark::space_type::partial_type> points;
+  for (const double s : seconds) {
+    auto point = timed_space.partial();
+    point.set<"seconds">(s);
+    point.set<"epochs">(std::int64_t{2});
+    points.push_back(point);
+  }
+  return rung::fifo_scheduler(rung::random_searcher(timed_space, {.points_to_evaluate = points}),
+                              {.metric = "loss", .max_resource_attr = "epochs"});
+}
+
+// The synthetic curves, but every epoch takes 2 s and every trial 3 epochs.
+struct equal_time_benchmark : rung::bench::synthetic_lc_benchmark {
+  [[nodiscard]] std::int64_t max_epochs(const lc::config& /*config*/) const noexcept { return 3; }
+  [[nodiscard]] double epoch_seconds(const lc::config& /*config*/, std::int64_t /*epoch*/) const { return 2.0; }
+};
+
+auto synthetic_asha(rung::asha_type type, std::uint64_t seed) {
+  return rung::asha(rung::random_searcher(lc::space, {.seed = seed}),
+                    {.metric = "error", .max_t = lc::max_resource, .type = type, .seed = seed});
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("two workers, three trials of 1, 2 and 3 seconds per epoch, two epochs each: the schedule by hand") {
+  // t=0: worker 0 runs trial 0 (1 s/epoch), worker 1 trial 1 (2 s/epoch).
+  // t=2: trial 0 ends its second epoch; worker 0 takes trial 2 (3 s/epoch).
+  // t=4: trial 1 ends; nothing left to start. t=8: trial 2 ends.
+  auto scheduler = fifo_over({1.0, 2.0, 3.0});
+  const auto result = rung::simulate(
+      scheduler, timed_benchmark{},
+      {.n_workers = 2, .stop_criterion = rung::stop_criterion{.max_num_trials_started = 3}, .record_schedule = true});
+  const auto& statistics = result.statistics;
+  CHECK(statistics.end_time == 8.0);
+  CHECK(statistics.busy_worker_seconds == 2.0 + 4.0 + 6.0);
+  CHECK(statistics.utilization() == doctest::Approx(12.0 / 16.0));
+  CHECK(statistics.events == 6);
+  CHECK(statistics.first_full_training == 2.0);
+  REQUIRE(statistics.schedule.size() == 3);
+  const auto span = [&](std::size_t i) {
+    const auto& s = statistics.schedule[i];
+    return std::tuple(s.worker, s.trial, s.start, s.end, s.first_epoch, s.last_epoch);
+  };
+  CHECK(span(0) == std::tuple(std::size_t{0}, rung::trial_id{0}, 0.0, 2.0, std::int64_t{1}, std::int64_t{2}));
+  CHECK(span(1) == std::tuple(std::size_t{1}, rung::trial_id{1}, 0.0, 4.0, std::int64_t{1}, std::int64_t{2}));
+  CHECK(span(2) == std::tuple(std::size_t{0}, rung::trial_id{2}, 2.0, 8.0, std::int64_t{1}, std::int64_t{2}));
+  CHECK(result.status.num_trials_completed == 3);
+  CHECK(result.status.wallclock_time == 8.0);
+  for (const auto& trial : result.trials) CHECK(trial.worker_time == 2.0 * trial.config.get<"seconds", double>());
+}
+
+TEST_CASE("equal trials on every worker keep the workers busy all the time") {
+  for (const std::size_t workers : {1U, 3U, 8U}) {
+    CAPTURE(workers);
+    auto scheduler = rung::fifo_scheduler(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error", .max_t = 3});
+    const auto trials = static_cast<std::int64_t>(workers * 5);
+    const auto result = rung::simulate(
+        scheduler, equal_time_benchmark{},
+        {.n_workers = workers, .stop_criterion = rung::stop_criterion{.max_num_trials_started = trials}});
+    CHECK(result.status.num_trials_completed == trials);
+    CHECK(result.statistics.end_time == 5 * 3 * 2.0);
+    CHECK(result.statistics.utilization() == 1.0);
+  }
+}
+
+TEST_CASE("a time limit ends the simulation at that simulated time, cutting running epochs short") {
+  auto scheduler = synthetic_asha(rung::asha_type::stopping, 2);
+  const auto result = rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
+                                     {.n_workers = 4, .stop_criterion = rung::stop_criterion{.max_wallclock_time = 50},
+                                      .record_schedule = true});
+  CHECK(result.statistics.end_time == 50.0);
+  CHECK(result.stop_reason == "reached max_wallclock_time (50)");
+  CHECK(result.statistics.utilization() == doctest::Approx(1.0));  // stopping ASHA never waits
+  for (const auto& span : result.statistics.schedule) CHECK(span.end <= 50.0);
+  for (const auto& trial : result.trials) CHECK(!(trial.status == rung::trial_status::in_progress));
+}
+
+TEST_CASE("stop criteria other than time see simulated time and counts") {
+  auto scheduler = synthetic_asha(rung::asha_type::promotion, 3);
+  const auto result = rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
+                                     {.n_workers = 8, .stop_criterion = rung::stop_criterion{.max_num_evaluations = 500}});
+  CHECK(result.status.num_evaluations == 500);
+  CHECK(result.statistics.events >= 500);  // epochs ending at the last moment are not reports
+  CHECK(result.status.wallclock_time == result.statistics.end_time);
+  CHECK(result.statistics.end_time > 0.0);
+}
+
+TEST_CASE("promotion ASHA keeps every worker busy; synchronous successive halving idles them") {
+  auto asynchronous = synthetic_asha(rung::asha_type::promotion, 4);
+  auto synchronous = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 4}),
+                                                 {.metric = "error", .max_t = 81, .brackets = 1, .iterations = 2});
+  const auto sync_run =
+      rung::simulate(synchronous, rung::bench::synthetic_lc_benchmark{},
+                     {.n_workers = 8, .stop_criterion = rung::stop_criterion{.max_num_trials_started = 162}});
+  CHECK(sync_run.status.num_trials_started == 162);  // two passes of 81
+  std::int64_t at_top = 0;
+  for (const auto& trial : sync_run.trials) at_top += trial.iterations == 81 ? 1 : 0;
+  CHECK(at_top == 2);
+  CHECK(sync_run.statistics.utilization() < 0.85);
+  // Over the same time, ASHA always has a trial to start or promote.
+  const auto async_run = rung::simulate(
+      asynchronous, rung::bench::synthetic_lc_benchmark{},
+      {.n_workers = 8, .stop_criterion = rung::stop_criterion{.max_wallclock_time = sync_run.statistics.end_time}});
+  CHECK(async_run.statistics.utilization() > 0.999);
+}
+
+TEST_CASE("paused trials resume where they paused, on whichever worker is free") {
+  auto scheduler = synthetic_asha(rung::asha_type::promotion, 5);
+  const auto result = rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
+                                     {.n_workers = 4,
+                                      .stop_criterion = rung::stop_criterion{.max_num_trials_started = 200},
+                                      .record_schedule = true});
+  std::map<rung::trial_id, std::int64_t> reached;
+  std::int64_t resumed = 0;
+  for (const auto& span : result.statistics.schedule) {
+    CHECK(span.first_epoch == reached[span.trial] + 1);  // no epoch run twice, none skipped
+    resumed += span.first_epoch > 1 ? 1 : 0;
+    reached[span.trial] = span.last_epoch;
+  }
+  CHECK(resumed > 0);
+  for (const auto& trial : result.trials) CHECK(trial.iterations == reached[trial.id]);
+}
+
+TEST_CASE("the same seed writes the same experiment files, byte for byte") {
+  const auto root = std::filesystem::temp_directory_path() / "rung-test-simulator";
+  std::filesystem::remove_all(root);
+  auto run = [&](std::uint64_t seed, const std::string& where) {
+    auto scheduler = synthetic_asha(rung::asha_type::promotion, seed);
+    return rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
+                          {.n_workers = 6,
+                           .stop_criterion = rung::stop_criterion{.max_wallclock_time = 120},
+                           .name = "sim",
+                           .experiment_root = root / where,
+                           .record_results = true});
+  };
+  run(7, "first");
+  run(7, "second");
+  run(8, "other");
+  for (const auto file : {"metadata.json", "journal.jsonl", "results.csv"}) {
+    CAPTURE(file);
+    const auto first = read_file(root / "first" / "sim" / file);
+    CHECK(first.size() > 100);
+    CHECK(first == read_file(root / "second" / "sim" / file));
+  }
+  CHECK(read_file(root / "first" / "sim" / "results.csv") != read_file(root / "other" / "sim" / "results.csv"));
+  // st_tuner_time is simulated: the last row is at most the limit.
+  const auto experiment = rung::load_experiment(root / "first" / "sim");
+  CHECK(experiment.metadata.driver == "simulator");
+  std::filesystem::remove_all(root);
+}
+
+TEST_CASE("bad simulations are refused before they start, naming the field") {
+  auto scheduler = synthetic_asha(rung::asha_type::stopping, 1);
+  const rung::bench::synthetic_lc_benchmark benchmark;
+  CHECK_THROWS_WITH_AS(rung::simulate(scheduler, benchmark, {.n_workers = 0, .stop_criterion = rung::stop_criterion{.max_wallclock_time = 1}}),
+                       "simulator_options.n_workers = 0: at least one worker is needed", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(rung::simulate(scheduler, benchmark, {.n_workers = 2}),
+                       doctest::Contains("simulator_options.stop_criterion = {}: no limit is set"),
+                       std::invalid_argument);
+  auto wrong_metric = rung::asha(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "loss", .max_t = 81});
+  CHECK_THROWS_WITH_AS(
+      rung::simulate(wrong_metric, benchmark, {.stop_criterion = rung::stop_criterion{.max_num_trials_started = 5}}),
+      "simulate: the benchmark reports 'error' but the scheduler optimises 'loss'", std::invalid_argument);
+}
