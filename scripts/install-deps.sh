@@ -19,6 +19,7 @@ packages=(
   doctest-dev
   python3           # validates the vcpkg manifests in the tests
   python3-pandas    # reads result files in the tests
+  python3-matplotlib  # draws the plots the Python checks and scripts make
   libtorch-dev      # LibTorch (CPU), for examples/lenet_fashion_mnist
   zlib1g-dev        # reads the gzipped Fashion-MNIST files
   dataset-fashion-mnist  # the data of the LeNet example and its smoke test
