@@ -9,11 +9,8 @@
 
 #include "rung/concepts/scheduler.hpp"
 #include "rung/config_space.hpp"
-#include "rung/schedulers/asha.hpp"
 #include "rung/searchers/grid_search.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "scheduler_simulation.hpp"
-#include "synthetic_workload.hpp"
 
 namespace {
 
@@ -170,23 +167,3 @@ TEST_CASE("bad synchronous Hyperband options are refused, naming the field and t
   CHECK(report(scheduler, 0, 1, 1.0) == P);
 }
 
-TEST_CASE("on the synthetic workload synchronous halving idles workers that ASHA keeps busy") {
-  namespace lc = rung::bench::synthetic_lc;
-  const auto error = [](const auto& c, std::int64_t epoch) { return lc::error(c, epoch); };
-  const auto seconds = [](const auto& c) { return lc::epoch_seconds(c); };
-  auto synchronous = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 4}),
-                                                 {.metric = "error", .max_t = 81, .brackets = 1, .iterations = 2});
-  auto again = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 4}),
-                                           {.metric = "error", .max_t = 81, .brackets = 1, .iterations = 2});
-  auto asynchronous = rung::asha(rung::random_searcher(lc::space, {.seed = 4}),
-                                 {.metric = "error", .max_t = 81, .type = rung::asha_type::promotion});
-  const auto sync_run = rung::testing::simulate(synchronous, 8, 162, error, seconds, lc::max_resource);
-  const auto async_run = rung::testing::simulate(asynchronous, 8, 162, error, seconds, lc::max_resource);
-  CHECK(sync_run.log == rung::testing::simulate(again, 8, 162, error, seconds, lc::max_resource).log);
-  CHECK(sync_run.configs.size() == 162);  // two passes of 81
-  std::size_t at_top = 0;
-  for (const auto epoch : sync_run.last_epoch) at_top += epoch == 81 ? 1 : 0;
-  CHECK(at_top == 2);
-  CHECK(sync_run.utilisation(8) < 0.85);
-  CHECK(async_run.utilisation(8) > sync_run.utilisation(8) + 0.1);
-}
