@@ -88,6 +88,7 @@ TEST_CASE("two workers, three trials of 1, 2 and 3 seconds per epoch, two epochs
   CHECK(statistics.utilization() == doctest::Approx(12.0 / 16.0));
   CHECK(statistics.events == 6);
   CHECK(statistics.first_full_training == 2.0);
+  CHECK(statistics.first_full_trial == rung::trial_id{0});
   REQUIRE(statistics.schedule.size() == 3);
   const auto span = [&](std::size_t i) {
     const auto& s = statistics.schedule[i];
@@ -96,6 +97,13 @@ TEST_CASE("two workers, three trials of 1, 2 and 3 seconds per epoch, two epochs
   CHECK(span(0) == std::tuple(std::size_t{0}, rung::trial_id{0}, 0.0, 2.0, std::int64_t{1}, std::int64_t{2}));
   CHECK(span(1) == std::tuple(std::size_t{1}, rung::trial_id{1}, 0.0, 4.0, std::int64_t{1}, std::int64_t{2}));
   CHECK(span(2) == std::tuple(std::size_t{0}, rung::trial_id{2}, 2.0, 8.0, std::int64_t{1}, std::int64_t{2}));
+  // The loss is seconds / epoch: trial 0 leads from its first epoch on.
+  REQUIRE(statistics.incumbent.size() == 2);
+  CHECK(statistics.incumbent[0].time == 1.0);
+  CHECK(statistics.incumbent[0].metric == 1.0);
+  CHECK(statistics.incumbent[1].time == 2.0);
+  CHECK(statistics.incumbent[1].metric == 0.5);
+  CHECK(statistics.incumbent[1].trial == 0);
   CHECK(result.status.num_trials_completed == 3);
   CHECK(result.status.wallclock_time == 8.0);
   for (const auto& trial : result.trials) CHECK(trial.worker_time == 2.0 * trial.config.get<"seconds", double>());

@@ -54,13 +54,22 @@ struct worker_span {
   std::int64_t last_epoch = 0;
 };
 
+// The best metric reported so far, from the moment it was reported.
+struct incumbent_point {
+  double time = 0.0;
+  double metric = 0.0;
+  trial_id trial = 0;
+};
+
 struct simulation_statistics {
   std::size_t workers = 0;
   double end_time = 0.0;                // simulated seconds when the tuning ended
   double busy_worker_seconds = 0.0;     // time workers spent running epochs
   std::int64_t events = 0;              // epochs completed (reports)
   double first_full_training = std::numeric_limits<double>::quiet_NaN();  // first trial trained to its end
+  std::optional<trial_id> first_full_trial;  // which trial that was
   std::vector<worker_span> schedule;    // with record_schedule
+  std::vector<incumbent_point> incumbent;  // every improvement of the best metric, in time order
 
   // Busy worker-seconds over available worker-seconds.
   [[nodiscard]] double utilization() const {
@@ -178,10 +187,17 @@ class simulation_loop {
     const auto& config = session_.trial(id).config;
     const double metric = benchmark_.metric(config, slot.epoch);
     const double worker_time = session_.trial(id).worker_time + seconds;
+    const double best_before = session_.best_metric();
     const decision outcome =
         session_.report(id, static_cast<double>(slot.epoch), std::span<const double>(&metric, 1), worker_time, now);
+    if (const double best = session_.best_metric(); !std::isnan(best) && !(best == best_before)) {
+      statistics_.incumbent.push_back({now, best, id});
+    }
     const bool last_epoch = slot.epoch >= benchmark_.max_epochs(config);
-    if (last_epoch && std::isnan(statistics_.first_full_training)) statistics_.first_full_training = now;
+    if (last_epoch && !statistics_.first_full_trial) {
+      statistics_.first_full_training = now;
+      statistics_.first_full_trial = id;
+    }
     if (outcome == decision::continue_trial && !last_epoch) {
       ++slot.epoch;
       schedule(event.worker, now);
