@@ -88,7 +88,7 @@ void incumbent(int seeds) {
                                          rung::stop_criterion{.max_wallclock_time = span}, false);
         const auto& trace = run.statistics.incumbent;
         for (int i = 0; i < points; ++i) curves[i].push_back(best_at(trace, span * (i + 1) / points));
-        const auto reached = std::find_if(trace.begin(), trace.end(), [](const auto& p) { return p.metric <= target; });
+        const auto reached = std::find_if(trace.begin(), trace.end(), [](const auto& p) { return p.best <= target; });
         reach_times.push_back(reached == trace.end() ? INFINITY : reached->time);
       }
       std::string times;

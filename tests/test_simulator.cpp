@@ -100,9 +100,9 @@ TEST_CASE("two workers, three trials of 1, 2 and 3 seconds per epoch, two epochs
   // The loss is seconds / epoch: trial 0 leads from its first epoch on.
   REQUIRE(statistics.incumbent.size() == 2);
   CHECK(statistics.incumbent[0].time == 1.0);
-  CHECK(statistics.incumbent[0].metric == 1.0);
+  CHECK(statistics.incumbent[0].best == 1.0);
   CHECK(statistics.incumbent[1].time == 2.0);
-  CHECK(statistics.incumbent[1].metric == 0.5);
+  CHECK(statistics.incumbent[1].best == 0.5);
   CHECK(statistics.incumbent[1].trial == 0);
   CHECK(result.status.num_trials_completed == 3);
   CHECK(result.status.wallclock_time == 8.0);

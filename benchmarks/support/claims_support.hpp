@@ -137,7 +137,7 @@ inline claims_run simulate_small_bracket(method_kind method, std::size_t workers
 inline double best_at(const std::vector<incumbent_point>& trace, double time) {
   const auto after = std::upper_bound(trace.begin(), trace.end(), time,
                                       [](double t, const incumbent_point& point) { return t < point.time; });
-  return after == trace.begin() ? std::numeric_limits<double>::quiet_NaN() : std::prev(after)->metric;
+  return after == trace.begin() ? std::numeric_limits<double>::quiet_NaN() : std::prev(after)->best;
 }
 
 struct summary {

@@ -27,6 +27,7 @@
 #include "rung/concepts/scheduler.hpp"
 #include "rung/detail/tuning_common.hpp"
 #include "rung/detail/tuning_session.hpp"
+#include "rung/incumbent_point.hpp"
 #include "rung/results/experiment_recorder.hpp"
 #include "rung/stop_criterion.hpp"
 #include "rung/tuner_options.hpp"
@@ -52,13 +53,6 @@ struct worker_span {
   double end = 0.0;
   std::int64_t first_epoch = 0;
   std::int64_t last_epoch = 0;
-};
-
-// The best metric reported so far, from the moment it was reported.
-struct incumbent_point {
-  double time = 0.0;
-  double metric = 0.0;
-  trial_id trial = 0;
 };
 
 struct simulation_statistics {

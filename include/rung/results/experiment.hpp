@@ -25,6 +25,7 @@
 
 #include "rung/decision.hpp"
 #include "rung/detail/json.hpp"
+#include "rung/incumbent_point.hpp"
 #include "rung/results/journal.hpp"
 #include "rung/results/experiment_recorder.hpp"
 #include "rung/scalar.hpp"
@@ -67,13 +68,6 @@ struct experiment_trial {
     }
     return nullptr;
   }
-};
-
-// A point of the incumbent trajectory: the best metric seen up to `time`.
-struct incumbent_point {
-  double time = 0.0;
-  double best = 0.0;
-  trial_id trial = 0;
 };
 
 class experiment {
