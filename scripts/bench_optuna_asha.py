@@ -29,6 +29,16 @@ import synthetic_workload as lc  # noqa: E402  (needs the path above)
 DEFAULT_TRIALS = (1000, 2000, 10000)
 
 
+def suggest_config(trial):
+    """The synthetic workload's space, drawn through an Optuna trial."""
+    return {
+        "lr": trial.suggest_float("lr", *lc.LR_BOUNDS, log=True),
+        "width": trial.suggest_int("width", *lc.WIDTH_BOUNDS),
+        "dropout": trial.suggest_float("dropout", *lc.DROPOUT_BOUNDS),
+        "optimizer": trial.suggest_categorical("optimizer", lc.OPTIMIZERS),
+    }
+
+
 def feed(trials, seed=1):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -41,12 +51,7 @@ def feed(trials, seed=1):
     start = time.process_time()
     for _ in range(trials):
         trial = study.ask()
-        config = {
-            "lr": trial.suggest_float("lr", *lc.LR_BOUNDS, log=True),
-            "width": trial.suggest_int("width", *lc.WIDTH_BOUNDS),
-            "dropout": trial.suggest_float("dropout", *lc.DROPOUT_BOUNDS),
-            "optimizer": trial.suggest_categorical("optimizer", lc.OPTIMIZERS),
-        }
+        config = suggest_config(trial)
         pruned = False
         error = None
         for epoch in range(1, lc.MAX_RESOURCE + 1):
