@@ -1,6 +1,7 @@
 // Everything rung offers, in one include.
 #pragma once
 
+#include "rung/concepts/benchmark.hpp"
 #include "rung/concepts/config_space.hpp"
 #include "rung/concepts/recorder.hpp"
 #include "rung/concepts/scheduler.hpp"
@@ -23,6 +24,8 @@
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/grid_search.hpp"
 #include "rung/searchers/random_search.hpp"
+#include "rung/simulator.hpp"
 #include "rung/stop_criterion.hpp"
+#include "rung/tabulated_benchmark.hpp"
 #include "rung/tuner.hpp"
 #include "rung/version.hpp"
