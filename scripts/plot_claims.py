@@ -68,7 +68,7 @@ def first_full(records, out):
 
 
 def utilization(records, out):
-    fig, axis = plt.subplots(figsize=(9, 4))
+    fig, axis = plt.subplots(figsize=(11, 4))
     worker_counts = sorted({r["workers"] for r in records})
     width = 0.8 / len(METHODS)
     for index, method in enumerate(METHODS):
@@ -82,7 +82,7 @@ def utilization(records, out):
     axis.set_ylabel("busy / available worker-seconds")
     axis.set_ylim(0, 1.05)
     axis.axhline(0.99, color="grey", linestyle=":", linewidth=1)
-    axis.legend(fontsize=8, loc="upper right", bbox_to_anchor=(1.0, 0.85))
+    axis.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     axis.set_title("worker utilization over %s worker-seconds" % int(records[0]["simulated_seconds"] * records[0]["workers"]))
     fig.tight_layout()
     fig.savefig(os.path.join(out, "claim_utilization.png"), dpi=110)
