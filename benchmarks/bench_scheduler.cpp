@@ -45,13 +45,7 @@ struct outcome {
 };
 
 outcome feed(rung::asha_type type, std::int64_t trials) {
-  auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 1}),
-                              {.metric = std::string(lc::metric),
-                               .resource_attr = std::string(lc::resource_attr),
-                               .grace_period = lc::min_resource,
-                               .reduction_factor = static_cast<double>(lc::reduction_factor),
-                               .max_t = lc::max_resource,
-                               .type = type});
+  auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 1}), lc::asha_settings(type));
   using config = lc::config;
   struct running_trial {  // what a driver keeps per trial, together
     config configuration;

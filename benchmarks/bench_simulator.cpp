@@ -25,13 +25,7 @@ namespace {
 namespace lc = rung::bench::synthetic_lc;
 
 void run_case(rung::asha_type type, std::int64_t trials, std::size_t workers, bool recording) {
-  auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 1}),
-                              {.metric = std::string(lc::metric),
-                               .resource_attr = std::string(lc::resource_attr),
-                               .grace_period = lc::min_resource,
-                               .reduction_factor = static_cast<double>(lc::reduction_factor),
-                               .max_t = lc::max_resource,
-                               .type = type});
+  auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 1}), lc::asha_settings(type));
   const auto root = std::filesystem::temp_directory_path() / "rung-bench-simulator";
   std::filesystem::remove_all(root);
   const auto started = std::chrono::steady_clock::now();

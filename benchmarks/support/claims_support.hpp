@@ -90,7 +90,11 @@ claims_run simulate_on(const Benchmark& benchmark, method_kind method, std::uint
   auto searcher = random_searcher(lc::space, {.seed = seed});
   const std::string metric(lc::metric);
   const auto asha_with = [&](asha_type type, std::int64_t brackets) {
-    return asha(searcher, {.metric = metric, .max_t = max_t, .type = type, .brackets = brackets, .seed = seed});
+    auto options = lc::asha_settings(type);
+    options.max_t = max_t;
+    options.brackets = brackets;
+    options.seed = seed;
+    return asha(searcher, std::move(options));
   };
   const auto synchronous_with = [&](std::optional<std::int64_t> brackets) {
     return rung::synchronous_hyperband(searcher, {.metric = metric, .max_t = max_t, .brackets = brackets,

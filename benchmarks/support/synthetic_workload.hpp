@@ -39,6 +39,7 @@
 #include "rung/config_space.hpp"
 #include "rung/decision.hpp"
 #include "rung/hyperparameters.hpp"
+#include "rung/schedulers/asha.hpp"
 
 namespace rung::bench::synthetic_lc {
 
@@ -57,6 +58,17 @@ inline constexpr std::int64_t reduction_factor = 3;  // eta
 inline constexpr std::string_view metric = "error";
 inline constexpr rung::mode metric_mode = rung::mode::min;
 inline constexpr std::string_view resource_attr = "epoch";
+
+// The shared settings as ASHA's options.
+[[nodiscard]] inline rung::asha_options asha_settings(rung::asha_type type) {
+  return {.metric = std::string(metric),
+          .mode = metric_mode,
+          .resource_attr = std::string(resource_attr),
+          .grace_period = min_resource,
+          .reduction_factor = static_cast<double>(reduction_factor),
+          .max_t = max_resource,
+          .type = type};
+}
 
 // Validation error after `epoch` epochs (1..max_resource) of a configuration
 // given by plain values, for tabulated benchmarks and the Python comparison.
