@@ -8,8 +8,10 @@
 
 #include "rung/config_space.hpp"
 #include "rung/schedulers/asha.hpp"
+#include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/simulator.hpp"
+#include "synthetic_workload.hpp"
 
 namespace {
 
@@ -103,4 +105,32 @@ TEST_CASE("a bad table is refused with its line") {
         "curves.csv:2: seconds = -1: must be a finite number >= 0");
   CHECK(error_of("config_lr,config_optimizer,epoch,error,seconds\n") == "curves.csv:1: no rows after the header");
   CHECK(error_of("") == "curves.csv:1: the file is empty; expected a header line");
+}
+
+TEST_CASE("a tuning's results.csv replays as recorded: st_worker_time gives each epoch's time") {
+  namespace lc = rung::bench::synthetic_lc;
+  const auto root = std::filesystem::temp_directory_path() / "rung-test-replay";
+  std::filesystem::remove_all(root);
+  auto scheduler = rung::fifo_scheduler(rung::random_searcher(lc::space, {.seed = 5}), {.metric = "error", .max_t = 4});
+  (void)rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
+                       {.n_workers = 3,
+                        .stop_criterion = rung::stop_criterion{.max_num_trials_started = 6},
+                        .name = "recorded",
+                        .experiment_root = root,
+                        .record_results = true});
+  using lc_table = rung::tabulated_benchmark<std::remove_const_t<decltype(lc::space)>>;
+  const auto table = lc_table::load(lc::space, root / "recorded" / "results.csv");
+  const auto configs = table.configurations();
+  REQUIRE(configs.size() == 6);
+  for (const auto& config : configs) {
+    CHECK(table.max_epochs(config) == 4);
+    for (std::int64_t epoch = 1; epoch <= 4; ++epoch) {
+      CHECK(table.metric(config, epoch) == lc::error(config, epoch));
+      CHECK(table.epoch_seconds(config, epoch) == doctest::Approx(lc::epoch_seconds(config)));
+    }
+  }
+  std::filesystem::remove_all(root);
+  CHECK(error_of("config_lr,config_optimizer,epoch,error,st_worker_time\n"
+                 "0.1,sgd,1,0.8,5\n"
+                 "0.1,sgd,2,0.7,4\n") == "curves.csv:3: st_worker_time went back from 5 to 4");
 }

@@ -6,14 +6,21 @@
 //   config_<name>   one per hyperparameter of the space, as results.csv names them
 //   epoch           the resource, 1, 2, ... (another name: the resource_attr option)
 //   <metric>        the metric after that epoch (the metric option)
-//   seconds         how long that epoch took
+//   seconds         how long that epoch took; or, where there is no such
+//                   column, st_worker_time: the trial's time so far, as
+//                   results.csv records it (rung's or Syne Tune's)
 // Every configuration needs every epoch from 1 to its last. A bad file is
 // refused as a whole with an error naming its line.
+//
+// So a tuning's results.csv replays as it is: each trial's curve up to the
+// epoch it reached, which is then its last (a trial stopped at epoch 3 ends
+// there in the replay too, whatever the scheduler decides).
 //
 //   auto table = rung::tabulated_benchmark<decltype(space)>::load(space, "curves.csv", {.metric = "val_error"});
 //   auto searcher = rung::random_searcher(space, {.points_to_evaluate = ...});  // or a grid over the table
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -124,7 +131,10 @@ class tabulated_benchmark {
     for (const auto name : Space::names()) config_columns.emplace_back(name, column_of("config_" + std::string(name)));
     const std::size_t epoch_column = column_of(options_.resource_attr);
     const std::size_t metric_column = column_of(options_.metric);
-    const std::size_t seconds_column = column_of(options_.seconds_column);
+    const bool cumulative = std::find(header.begin(), header.end(), options_.seconds_column) == header.end() &&
+                            std::find(header.begin(), header.end(), worker_time_column) != header.end();
+    const std::string& seconds_name = cumulative ? worker_time_column : options_.seconds_column;
+    const std::size_t seconds_column = column_of(seconds_name);
 
     std::vector<std::string> row;
     while (reader.next_row(row)) {
@@ -149,9 +159,9 @@ class tabulated_benchmark {
       if (!(epoch_value >= 1) || epoch_value != std::floor(epoch_value) || epoch_value > 1e9) {
         fail(line, options_.resource_attr + " = " + row[epoch_column] + ": must be a whole number >= 1");
       }
-      const double seconds = number(row[seconds_column], options_.seconds_column, line);
+      const double seconds = number(row[seconds_column], seconds_name, line);
       if (!(seconds >= 0) || !std::isfinite(seconds)) {
-        fail(line, options_.seconds_column + " = " + row[seconds_column] + ": must be a finite number >= 0");
+        fail(line, seconds_name + " = " + row[seconds_column] + ": must be a finite number >= 0");
       }
       auto& points = add_curve(std::move(config)).epochs;
       const auto index = static_cast<std::size_t>(epoch_value) - 1;
@@ -163,7 +173,24 @@ class tabulated_benchmark {
       points[index] = {number(row[metric_column], options_.metric, line), seconds, line};
     }
     if (curves_.empty()) fail(reader.line(), "no rows after the header");
-    for (const auto& [config, points] : curves_) check_complete(config, points);
+    for (auto& [config, points] : curves_) {
+      check_complete(config, points);
+      if (cumulative) to_epoch_seconds(points);
+    }
+  }
+
+  // st_worker_time counts from the trial's start: each epoch's time is the step.
+  void to_epoch_seconds(std::vector<epoch_point>& points) const {
+    double before = 0.0;
+    for (auto& point : points) {
+      const double total = point.seconds;
+      if (total < before) {
+        fail(point.line, std::string(worker_time_column) + " went back from " + detail::to_text(before) + " to " +
+                             detail::to_text(total));
+      }
+      point.seconds = total - before;
+      before = total;
+    }
   }
 
   void check_complete(const config_type& config, const std::vector<epoch_point>& points) const {
@@ -218,6 +245,8 @@ class tabulated_benchmark {
     }
     return points[static_cast<std::size_t>(epoch) - 1];
   }
+
+  static inline const std::string worker_time_column = "st_worker_time";
 
   Space space_;
   std::string source_;
