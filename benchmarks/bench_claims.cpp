@@ -6,12 +6,14 @@
 //                   the theory: sum_i eta^(i-K) time(R) <= eta/(eta-1) time(R)
 //                   against (K+1) time(R)
 //   utilization  b. busy worker-seconds over available worker-seconds
-//   incumbent    c. best error so far over simulated time, six methods,
+//   incumbent    c. best error so far over simulated time, the methods,
 //                   1, 4, 25 and 100 workers; and the time to error <= 0.10
 //   schedule     d. each worker's trials over time, two workers, SH and ASHA
 //   equal_epochs    the best error at an equal number of epochs, one worker,
 //                   for scripts/compare_optuna.py
 // Every figure is the median over seeds 1..S, with quartiles for spread.
+// Synchronous Hyperband runs twice: as published (idle workers wait) and
+// with parallel brackets (idle workers start the next bracket, as Syne Tune).
 //
 //   bench_claims [SEEDS]                 # all claims (default 10 seeds)
 //   bench_claims equal_epochs EPOCHS SEEDS

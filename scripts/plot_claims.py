@@ -19,12 +19,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
-METHODS = ["random_search", "synchronous_sh", "synchronous_hyperband",
+METHODS = ["random_search", "synchronous_sh", "synchronous_hyperband", "synchronous_hyperband_parallel",
            "asha_stopping", "asha_promotion", "async_hyperband"]
 LABELS = {
     "random_search": "random search",
     "synchronous_sh": "synchronous SH",
     "synchronous_hyperband": "synchronous Hyperband",
+    "synchronous_hyperband_parallel": "synchronous Hyperband, parallel brackets",
     "asha_stopping": "ASHA (stopping)",
     "asha_promotion": "ASHA (promotion)",
     "async_hyperband": "asynchronous Hyperband",

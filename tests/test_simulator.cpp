@@ -164,6 +164,22 @@ TEST_CASE("promotion ASHA keeps every worker busy; synchronous successive halvin
   CHECK(async_run.statistics.utilization() > 0.999);
 }
 
+TEST_CASE("synchronous Hyperband with parallel brackets keeps the workers busy, as Syne Tune's does") {
+  for (const bool parallel : {false, true}) {
+    CAPTURE(parallel);
+    auto scheduler = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 6}),
+                                                 {.metric = "error", .max_t = 81, .parallel_brackets = parallel});
+    const auto result =
+        rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
+                       {.n_workers = 25, .stop_criterion = rung::stop_criterion{.max_wallclock_time = 1000}});
+    if (parallel) {
+      CHECK(result.statistics.utilization() > 0.99);
+    } else {
+      CHECK(result.statistics.utilization() < 0.2);
+    }
+  }
+}
+
 TEST_CASE("paused trials resume where they paused, on whichever worker is free") {
   auto scheduler = synthetic_asha(rung::asha_type::promotion, 5);
   const auto result = rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},

@@ -23,11 +23,13 @@ constexpr auto P = rung::decision::pause_trial;
 constexpr auto S = rung::decision::stop_trial;
 
 // R = 9, eta = 3: brackets 9@1 3@3 1@9 | 5@3 1@9 | 3@9.
-auto make(std::optional<std::int64_t> brackets = std::nullopt, std::int64_t iterations = 0) {
+auto make(std::optional<std::int64_t> brackets = std::nullopt, std::int64_t iterations = 0,
+          bool parallel_brackets = false) {
   return rung::synchronous_hyperband(rung::random_searcher(space, {.seed = 2}), {.metric = "y",
                                                                                 .max_resource_attr = "epochs",
                                                                                 .brackets = brackets,
-                                                                                .iterations = iterations});
+                                                                                .iterations = iterations,
+                                                                                .parallel_brackets = parallel_brackets});
 }
 
 template <class Scheduler>
@@ -167,3 +169,38 @@ TEST_CASE("bad synchronous Hyperband options are refused, naming the field and t
   CHECK(report(scheduler, 0, 1, 1.0) == P);
 }
 
+
+TEST_CASE("parallel brackets: a worker that would wait starts the next bracket; each bracket stays synchronous") {
+  auto scheduler = make(1, 0, true);
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(next_job(scheduler, id) == "start " + std::to_string(id));
+  CHECK(scheduler.open_brackets() == 1);
+  CHECK(next_job(scheduler, 9) == "start 9");  // bracket A's rung is full: bracket B begins
+  CHECK(next_job(scheduler, 10) == "start 10");
+  CHECK(scheduler.open_brackets() == 2);
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(report(scheduler, id, 1, value_of(id)) == P);
+  // A's rung is complete: its best go on first, although B has room for new trials.
+  CHECK(next_job(scheduler, 11) == "resume 1 from 1");
+  CHECK(next_job(scheduler, 11) == "resume 3 from 1");
+  CHECK(next_job(scheduler, 11) == "resume 5 from 1");
+  CHECK(next_job(scheduler, 11) == "start 11");  // then B fills its first rung
+  CHECK(report(scheduler, 9, 1, 0.0) == P);      // B's best so far, but B's rung is not complete
+  CHECK(report(scheduler, 10, 1, 0.0) == P);
+  CHECK(report(scheduler, 11, 1, 0.0) == P);
+  for (rung::trial_id id = 12; id < 18; ++id) REQUIRE(next_job(scheduler, id) == "start " + std::to_string(id));
+  CHECK(scheduler.open_brackets() == 2);
+  CHECK(next_job(scheduler, 18) == "start 18");  // A and B both wait: a third bracket
+  CHECK(scheduler.open_brackets() == 3);
+  for (rung::trial_id id : {1, 3}) REQUIRE(report(scheduler, id, 3, value_of(id)) == P);
+  CHECK(report(scheduler, 5, 3, value_of(5)) == P);
+  CHECK(next_job(scheduler, 19) == "resume 1 from 3");
+  CHECK(report(scheduler, 1, 9, 0.1) == S);
+  CHECK(scheduler.open_brackets() == 2);  // A is done; B is now the oldest
+  CHECK(scheduler.bracket_index() == 0);
+}
+
+TEST_CASE("parallel brackets stop opening brackets after the iterations and when the searcher runs out") {
+  auto scheduler = make(1, 1, true);  // one bracket in all
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(next_job(scheduler, id) == "start " + std::to_string(id));
+  CHECK(next_job(scheduler, 9) == "wait");
+  CHECK(scheduler.open_brackets() == 1);
+}

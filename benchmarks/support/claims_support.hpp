@@ -22,16 +22,26 @@ namespace rung::bench::claims {
 
 namespace lc = synthetic_lc;
 
-enum class method_kind { random_search, synchronous_sh, synchronous_hyperband, asha_stopping, asha_promotion, async_hyperband };
-inline constexpr std::array all_methods = {method_kind::random_search,  method_kind::synchronous_sh,
-                                           method_kind::synchronous_hyperband, method_kind::asha_stopping,
-                                           method_kind::asha_promotion, method_kind::async_hyperband};
+enum class method_kind {
+  random_search,
+  synchronous_sh,
+  synchronous_hyperband,
+  synchronous_hyperband_parallel,  // idle workers start the next bracket, as Syne Tune's
+  asha_stopping,
+  asha_promotion,
+  async_hyperband
+};
+inline constexpr std::array all_methods = {
+    method_kind::random_search,  method_kind::synchronous_sh, method_kind::synchronous_hyperband,
+    method_kind::synchronous_hyperband_parallel, method_kind::asha_stopping, method_kind::asha_promotion,
+    method_kind::async_hyperband};
 
 inline const char* name(method_kind method) {
   switch (method) {
     case method_kind::random_search: return "random_search";
     case method_kind::synchronous_sh: return "synchronous_sh";
     case method_kind::synchronous_hyperband: return "synchronous_hyperband";
+    case method_kind::synchronous_hyperband_parallel: return "synchronous_hyperband_parallel";
     case method_kind::asha_stopping: return "asha_stopping";
     case method_kind::asha_promotion: return "asha_promotion";
     case method_kind::async_hyperband: return "async_hyperband";
@@ -96,9 +106,9 @@ claims_run simulate_on(const Benchmark& benchmark, method_kind method, std::uint
     options.seed = seed;
     return asha(searcher, std::move(options));
   };
-  const auto synchronous_with = [&](std::optional<std::int64_t> brackets) {
+  const auto synchronous_with = [&](std::optional<std::int64_t> brackets, bool parallel = false) {
     return rung::synchronous_hyperband(searcher, {.metric = metric, .max_t = max_t, .brackets = brackets,
-                                                  .iterations = iterations});
+                                                  .iterations = iterations, .parallel_brackets = parallel});
   };
   switch (method) {
     case method_kind::random_search:
@@ -108,6 +118,8 @@ claims_run simulate_on(const Benchmark& benchmark, method_kind method, std::uint
       return run_scheduler(synchronous_with(1), benchmark, workers, std::move(stop), schedule);
     case method_kind::synchronous_hyperband:
       return run_scheduler(synchronous_with(std::nullopt), benchmark, workers, std::move(stop), schedule);
+    case method_kind::synchronous_hyperband_parallel:
+      return run_scheduler(synchronous_with(std::nullopt, true), benchmark, workers, std::move(stop), schedule);
     case method_kind::asha_stopping:
       return run_scheduler(asha_with(asha_type::stopping, 1), benchmark, workers, std::move(stop), schedule);
     case method_kind::asha_promotion:

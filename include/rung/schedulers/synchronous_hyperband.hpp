@@ -10,13 +10,15 @@
 //
 // Brackets run one after another, s = s_max .. 0 (hyperband_brackets() in
 // rung_levels.hpp), and the pass repeats (`iterations` passes, or until the
-// stop criterion). brackets = 1 keeps only s = s_max: synchronous successive
+// stop criterion). With parallel_brackets, a worker that would wait starts
+// the next bracket instead (as Syne Tune does); each bracket stays synchronous. brackets = 1 keeps only s = s_max: synchronous successive
 // halving, the paper's Algorithm 1 with n = eta^s_max trials. If the
 // searcher runs out, a rung closes with the trials it has.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -44,6 +46,10 @@ struct synchronous_hyperband_options {
   std::string max_resource_attr = {};                   // or: the constant hyperparameter holding it
   std::optional<std::int64_t> brackets = std::nullopt;  // default all s_max + 1; 1: successive halving
   std::int64_t iterations = 0;                          // passes over the brackets; 0: until stopped
+  // While every open bracket's rung waits for stragglers, start the next
+  // bracket on the free worker (Syne Tune's synchronous Hyperband). Off: the
+  // synchronous algorithm as published, idle workers and all.
+  bool parallel_brackets = false;
 };
 
 template <Searcher S>
@@ -54,35 +60,32 @@ class synchronous_hyperband {
   static constexpr std::string_view name = "synchronous_hyperband";
 
   synchronous_hyperband(S searcher, synchronous_hyperband_options options)
-      : searcher_(std::move(searcher)), options_(checked(std::move(options))), results_(options_.mode) {
+      : searcher_(std::move(searcher)), options_(checked(std::move(options))) {
     max_resource_ = detail::resolve_max_resource(searcher_.space(), name, options_.max_t, options_.max_resource_attr);
     brackets_ = hyperband_brackets(options_.grace_period, options_.reduction_factor, max_resource_, name);
     if (options_.brackets && static_cast<std::size_t>(*options_.brackets) < brackets_.size()) {
       brackets_.resize(static_cast<std::size_t>(*options_.brackets));
     }
+    open_run();
   }
 
   suggestion<config_type> suggest(trial_id new_id, trial_admission admission = trial_admission::new_or_paused) {
-    if (finished_) return search_exhausted{};
-    if (rung_ == 0 && !searcher_exhausted_ && members_.size() < static_cast<std::size_t>(current().trials)) {
-      if (auto config = admission == trial_admission::new_or_paused ? searcher_.suggest(new_id) : std::nullopt) {
-        members_.push_back(new_id);
-        ++dispatched_;
-        trials_.set(new_id, trial_state{.serial = serial_, .phase = trial_phase::running});
-        return start_trial<config_type>{std::move(*config)};
+    while (!finished_) {
+      const bool exhausted_before = searcher_exhausted_;
+      for (auto& run : runs_) {
+        if (auto job = job_from(run, new_id, admission)) return std::move(*job);
+        if (searcher_exhausted_ != exhausted_before) break;
       }
-      searcher_exhausted_ = true;  // rung 0 closes with the trials it has (none more may start)
-      advance();
-      if (finished_) return search_exhausted{};
+      // Every open bracket waits for its stragglers: lend the worker to the next bracket.
+      if (searcher_exhausted_ == exhausted_before && options_.parallel_brackets &&
+          admission == trial_admission::new_or_paused && can_open_run()) {
+        open_run();
+        if (auto job = job_from(runs_.back(), new_id, admission)) return std::move(*job);
+      }
+      if (searcher_exhausted_ == exhausted_before) return wait_for_trials{};
+      advance();  // first rungs just closed with the trials they have: some may be complete
     }
-    while (dispatched_ < members_.size()) {
-      const trial_id id = members_[dispatched_++];
-      trial_state& state = *trials_.find(id);
-      if (state.phase == trial_phase::ended) continue;
-      state.phase = trial_phase::running;
-      return resume_trial{id, state.paused_at};
-    }
-    return wait_for_trials{};  // the rung's trials are still running
+    return search_exhausted{};
   }
 
   decision on_report(const observation& obs) {
@@ -93,16 +96,17 @@ class synchronous_hyperband {
                                   ", which suggest() never started");
     }
     if (state->phase == trial_phase::paused) return decision::pause_trial;  // late: the decision stands
-    if (state->phase != trial_phase::running) return decision::stop_trial;
+    bracket_run* run = run_of(*state);
+    if (state->phase != trial_phase::running || run == nullptr) return decision::stop_trial;
     detail::notify_report(searcher_, obs);
     const auto resource = static_cast<std::int64_t>(obs.resource);
-    if (resource < current().level && resource < max_resource_) return decision::continue_trial;
+    if (resource < level_of(*run) && resource < max_resource_) return decision::continue_trial;
     // At the rung's level (a report past it counts for it): wait for the rung.
-    const bool done = resource >= max_resource_ || rung_ + 1 == bracket().rungs.size();
-    state->entry = results_.record(obs.trial, obs.metric, !done);
+    const bool done = resource >= max_resource_ || run->rung + 1 == brackets_[run->bracket].rungs.size();
+    state->entry = run->results.record(obs.trial, obs.metric, !done);
     state->paused_at = obs.resource;
     state->phase = done ? trial_phase::stopped : trial_phase::paused;
-    ++settled_;
+    ++run->settled;
     advance();
     return done ? decision::stop_trial : decision::pause_trial;
   }
@@ -111,13 +115,14 @@ class synchronous_hyperband {
     detail::notify_trial_end(searcher_, id, how);
     trial_state* state = trials_.find(id);
     if (id < 0 || state == nullptr || state->phase == trial_phase::unknown) return;
-    const bool in_this_rung = state->serial == serial_;
-    if (state->phase == trial_phase::running && in_this_rung) ++settled_;  // it will not report here
-    if (state->phase == trial_phase::paused && in_this_rung) {
-      if (state->entry == detail::rung::none) {
-        ++settled_;  // promoted, not yet resumed: it never will be
-      } else {
-        results_.retire(state->entry);  // reported here: it is not promoted
+    if (bracket_run* run = run_of(*state)) {  // it belongs to a rung still open
+      if (state->phase == trial_phase::running) ++run->settled;  // it will not report here
+      if (state->phase == trial_phase::paused) {
+        if (state->entry == detail::rung::none) {
+          ++run->settled;  // promoted, not yet resumed: it never will be
+        } else {
+          run->results.retire(state->entry);  // reported here: it is not promoted
+        }
       }
     }
     state->phase = trial_phase::ended;
@@ -136,11 +141,17 @@ class synchronous_hyperband {
   [[nodiscard]] const auto& space() const noexcept { return searcher_.space(); }
   [[nodiscard]] const S& searcher() const noexcept { return searcher_; }
 
-  // The brackets of one pass, and where the schedule stands.
+  // The brackets of one pass, and where the schedule stands: the oldest
+  // open bracket and its rung, how many passes are done, how many brackets are open.
   [[nodiscard]] const std::vector<hyperband_bracket>& brackets() const noexcept { return brackets_; }
-  [[nodiscard]] std::size_t bracket_index() const noexcept { return bracket_; }
-  [[nodiscard]] std::size_t rung_index() const noexcept { return rung_; }
-  [[nodiscard]] std::int64_t iteration() const noexcept { return iteration_; }
+  [[nodiscard]] std::size_t bracket_index() const noexcept {
+    return runs_.empty() ? runs_opened_ % brackets_.size() : runs_.front().bracket;
+  }
+  [[nodiscard]] std::size_t rung_index() const noexcept { return runs_.empty() ? 0 : runs_.front().rung; }
+  [[nodiscard]] std::int64_t iteration() const noexcept {
+    return static_cast<std::int64_t>(runs_finished_ / brackets_.size());
+  }
+  [[nodiscard]] std::size_t open_brackets() const noexcept { return runs_.size(); }
 
  private:
   enum class trial_phase : std::uint8_t { unknown, running, paused, stopped, ended };
@@ -152,6 +163,17 @@ class synchronous_hyperband {
     trial_phase phase = trial_phase::unknown;
   };
 
+  // One bracket being run: its current rung and that rung's trials.
+  struct bracket_run {
+    std::size_t bracket = 0;
+    std::size_t rung = 0;
+    std::uint64_t serial = 0;       // tells this rung from every other one opened
+    std::vector<trial_id> members = {};  // started, or promoted best first
+    std::size_t dispatched = 0;     // members started or resumed
+    std::size_t settled = 0;        // members that reported at the level or ended
+    detail::rung results{mode::min};  // the rung's values (in the scheduler's mode once opened)
+  };
+
   static synchronous_hyperband_options checked(synchronous_hyperband_options options) {
     detail::require_metric(name, options.metric);
     if (options.brackets) detail::require_brackets(name, *options.brackets);
@@ -161,50 +183,97 @@ class synchronous_hyperband {
     return options;
   }
 
-  [[nodiscard]] const hyperband_bracket& bracket() const { return brackets_[bracket_]; }
-  [[nodiscard]] const hyperband_rung& current() const { return bracket().rungs[rung_]; }
-
-  [[nodiscard]] bool rung_complete() const {
-    const bool closed = rung_ > 0 || searcher_exhausted_ || members_.size() >= static_cast<std::size_t>(current().trials);
-    return closed && settled_ == members_.size();
+  [[nodiscard]] std::int64_t level_of(const bracket_run& run) const {
+    return brackets_[run.bracket].rungs[run.rung].level;
+  }
+  [[nodiscard]] std::size_t wanted(const bracket_run& run) const {
+    return static_cast<std::size_t>(brackets_[run.bracket].rungs[run.rung].trials);
   }
 
-  // Moves on while the current rung is complete: promotes its best to the
-  // next rung, or starts the next bracket, or ends.
-  void advance() {
-    while (!finished_ && rung_complete()) {
-      if (rung_ + 1 < bracket().rungs.size()) {
-        std::vector<trial_id> promoted;
-        const auto wanted = static_cast<std::size_t>(bracket().rungs[rung_ + 1].trials);
-        while (promoted.size() < wanted) {
-          const auto best = results_.best_promotable();  // best first, ties by arrival, NaN last
-          if (best.id == detail::rung::none) break;
-          results_.retire(best);
-          promoted.push_back(results_.trial(best.id));
-        }
-        open_rung(rung_ + 1, std::move(promoted));
-        continue;
-      }
-      if (++bracket_ == brackets_.size()) {
-        bracket_ = 0;
-        ++iteration_;
-        if (options_.iterations > 0 && iteration_ >= options_.iterations) finished_ = true;
-      }
-      if (searcher_exhausted_) finished_ = true;  // a new bracket needs new trials
-      open_rung(0, {});
+  bracket_run* run_of(const trial_state& state) {
+    for (auto& run : runs_) {
+      if (run.serial == state.serial) return &run;
     }
+    return nullptr;
   }
 
-  void open_rung(std::size_t index, std::vector<trial_id> members) {
-    rung_ = index;
-    members_ = std::move(members);
-    dispatched_ = 0;
-    settled_ = 0;
-    results_ = detail::rung(options_.mode);
-    ++serial_;
-    for (const trial_id id : members_) {
+  // A start or resume from this bracket's rung, if it has one to give.
+  std::optional<suggestion<config_type>> job_from(bracket_run& run, trial_id new_id, trial_admission admission) {
+    if (run.rung == 0 && !searcher_exhausted_ && run.members.size() < wanted(run)) {
+      if (auto config = admission == trial_admission::new_or_paused ? searcher_.suggest(new_id) : std::nullopt) {
+        run.members.push_back(new_id);
+        ++run.dispatched;
+        trials_.set(new_id, trial_state{.serial = run.serial, .phase = trial_phase::running});
+        return start_trial<config_type>{std::move(*config)};
+      }
+      searcher_exhausted_ = true;  // first rungs close with the trials they have (none more may start)
+      return std::nullopt;
+    }
+    while (run.dispatched < run.members.size()) {
+      const trial_id id = run.members[run.dispatched++];
       trial_state& state = *trials_.find(id);
-      state.serial = serial_;
+      if (state.phase == trial_phase::ended) continue;
+      state.phase = trial_phase::running;
+      return resume_trial{id, state.paused_at};
+    }
+    return std::nullopt;  // the rung's trials are still running
+  }
+
+  [[nodiscard]] bool rung_complete(const bracket_run& run) const {
+    const bool closed = run.rung > 0 || searcher_exhausted_ || run.members.size() >= wanted(run);
+    return closed && run.settled == run.members.size();
+  }
+
+  [[nodiscard]] bool can_open_run() const {
+    const auto limit = static_cast<std::size_t>(options_.iterations) * brackets_.size();
+    return !searcher_exhausted_ && (options_.iterations == 0 || runs_opened_ < limit);
+  }
+
+  void open_run() {
+    runs_.push_back({.bracket = runs_opened_++ % brackets_.size(), .results = detail::rung(options_.mode)});
+    open_rung(runs_.back(), 0, {});
+  }
+
+  // Moves every bracket on while its rung is complete: promotes the rung's
+  // best to the next rung, or closes the bracket; with none left open, opens
+  // the next bracket of the pass, or ends.
+  void advance() {
+    for (auto run = runs_.begin(); run != runs_.end();) {
+      if (!rung_complete(*run)) {
+        ++run;
+      } else if (run->rung + 1 < brackets_[run->bracket].rungs.size()) {
+        std::vector<trial_id> promoted;
+        const auto next_wanted = static_cast<std::size_t>(brackets_[run->bracket].rungs[run->rung + 1].trials);
+        while (promoted.size() < next_wanted) {
+          const auto best = run->results.best_promotable();  // best first, ties by arrival, NaN last
+          if (best.id == detail::rung::none) break;
+          run->results.retire(best);
+          promoted.push_back(run->results.trial(best.id));
+        }
+        open_rung(*run, run->rung + 1, std::move(promoted));  // looked at again: it may be complete at once
+      } else {
+        ++runs_finished_;
+        run = runs_.erase(run);
+      }
+    }
+    if (!runs_.empty()) return;
+    if (!can_open_run()) {
+      finished_ = true;
+      return;
+    }
+    open_run();
+  }
+
+  void open_rung(bracket_run& run, std::size_t index, std::vector<trial_id> members) {
+    run.rung = index;
+    run.members = std::move(members);
+    run.dispatched = 0;
+    run.settled = 0;
+    run.results = detail::rung(options_.mode);
+    run.serial = ++serial_;
+    for (const trial_id id : run.members) {
+      trial_state& state = *trials_.find(id);
+      state.serial = run.serial;
       state.entry = detail::rung::none;
     }
   }
@@ -214,16 +283,12 @@ class synchronous_hyperband {
   std::int64_t max_resource_ = 0;
   std::vector<hyperband_bracket> brackets_;
   detail::per_trial<trial_state> trials_;
-  std::size_t bracket_ = 0;
-  std::size_t rung_ = 0;
-  std::int64_t iteration_ = 0;
+  std::deque<bracket_run> runs_;  // open brackets, oldest first
+  std::size_t runs_opened_ = 0;
+  std::size_t runs_finished_ = 0;
   bool finished_ = false;
   bool searcher_exhausted_ = false;
-  std::uint64_t serial_ = 1;         // counts rungs opened
-  std::vector<trial_id> members_;    // the current rung's trials: started, or promoted best first
-  std::size_t dispatched_ = 0;       // members started or resumed
-  std::size_t settled_ = 0;          // members that reported at the level or ended
-  detail::rung results_;             // the current rung's values
+  std::uint64_t serial_ = 0;  // counts rungs opened
 };
 
 template <class S>
