@@ -75,7 +75,10 @@ class gpu_rotation {
   // "0,2": the value of CUDA_VISIBLE_DEVICES.
   static std::string visible_devices(const std::vector<int>& gpus) {
     std::string text;
-    for (const int gpu : gpus) text += (text.empty() ? "" : ",") + std::to_string(gpu);
+    for (const int gpu : gpus) {
+      if (!text.empty()) text += ',';
+      text += std::to_string(gpu);
+    }
     return text;
   }
 

@@ -42,8 +42,6 @@
 #include "rung/reporter.hpp"
 #include "rung/scalar.hpp"
 
-extern char** environ;  // POSIX: the process environment
-
 namespace rung {
 
 struct subprocess_options {

@@ -1,11 +1,14 @@
-// One trial's program as a child process (Boost.Process v2), leader of a
-// process group of its own so that a stop reaches whatever it forked. No
-// shell: the arguments arrive as given. stdout comes back through a pipe,
-// stderr goes to a file, stdin is /dev/null.
+// One trial's program as a child process, leader of a process group of its
+// own so that a stop reaches whatever it forked. Started with posix_spawn
+// (vfork-fast: this machine forks a tuner's address space in ~10 ms, spawns
+// in ~4 ms), then watched as a Boost.Process v2 process (pidfd). No shell:
+// the arguments arrive as given. stdout comes back through a pipe, stderr
+// goes to a file, stdin is /dev/null.
 #pragma once
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +31,6 @@
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/process/v2/environment.hpp>
 #include <boost/process/v2/process.hpp>
-#include <boost/process/v2/stdio.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -38,25 +40,55 @@
 #include <system_error>
 #include <vector>
 
+extern char** environ;  // POSIX: the process environment
+
 namespace rung::detail {
 
 namespace process_v2 = boost::process::v2;
 
-// Launcher hooks: a process group led by the child, and (optionally) an
-// environment other than the parent's.
-struct child_setup {
-  const char* const* environment = nullptr;
+// posix_spawn's settings for a trial: its own process group, signals as a
+// fresh program expects them, stdin /dev/null, stdout and stderr given, and
+// no other descriptor of ours (closefrom 3).
+class spawn_settings {
+ public:
+  spawn_settings(int stdout_fd, int stderr_fd) {
+    ::posix_spawn_file_actions_init(&files_);
+    ::posix_spawnattr_init(&attributes_);
+    ::posix_spawn_file_actions_addopen(&files_, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    ::posix_spawn_file_actions_adddup2(&files_, stdout_fd, STDOUT_FILENO);
+    ::posix_spawn_file_actions_adddup2(&files_, stderr_fd, STDERR_FILENO);
+    ::posix_spawn_file_actions_addclosefrom_np(&files_, STDERR_FILENO + 1);
+    sigset_t signals;
+    ::sigemptyset(&signals);
+    ::posix_spawnattr_setsigmask(&attributes_, &signals);
+    ::sigfillset(&signals);
+    ::posix_spawnattr_setsigdefault(&attributes_, &signals);
+    ::posix_spawnattr_setpgroup(&attributes_, 0);
+    ::posix_spawnattr_setflags(&attributes_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  }
+  spawn_settings(const spawn_settings&) = delete;
+  spawn_settings& operator=(const spawn_settings&) = delete;
+  ~spawn_settings() {
+    ::posix_spawn_file_actions_destroy(&files_);
+    ::posix_spawnattr_destroy(&attributes_);
+  }
 
-  template <class Launcher>
-  process_v2::error_code on_setup(Launcher& launcher, const process_v2::filesystem::path&, const char* const*) {
-    if (environment != nullptr) launcher.env = environment;
-    return {};
+  // The child's pid, or the error (the child that could not exec is reaped by posix_spawn).
+  int spawn(const std::filesystem::path& executable, const std::vector<std::string>& arguments,
+            char* const* environment, std::error_code& error) const {
+    std::vector<char*> argv{const_cast<char*>(executable.c_str())};
+    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    if (const int failed = ::posix_spawn(&pid, executable.c_str(), &files_, &attributes_, argv.data(), environment)) {
+      error = std::error_code(failed, std::generic_category());
+    }
+    return pid;
   }
-  template <class Launcher>
-  process_v2::error_code on_exec_setup(Launcher&, const process_v2::filesystem::path&, const char* const*) {
-    if (::setpgid(0, 0) != 0) return {errno, process_v2::system_category()};
-    return {};
-  }
+
+ private:
+  posix_spawn_file_actions_t files_;
+  posix_spawnattr_t attributes_;
 };
 
 // A program name without a slash is looked up on PATH, as a shell would.
@@ -94,24 +126,20 @@ class child_process {
       ::close(writing_end);
       throw std::runtime_error("cannot open " + stderr_file.string() + ": " + std::strerror(errno));
     }
-    std::vector<const char*> environment_pointers;
+    std::vector<char*> environment_pointers;
     if (environment != nullptr) {
-      for (const auto& entry : *environment) environment_pointers.push_back(entry.c_str());
+      for (const auto& entry : *environment) environment_pointers.push_back(const_cast<char*>(entry.c_str()));
       environment_pointers.push_back(nullptr);
     }
-    process_v2::error_code error;
-    process_v2::default_process_launcher launcher;
-    process_.emplace(launcher(executor, error, executable, arguments,
-                              process_v2::process_stdio{nullptr, writing_end, stderr_fd},
-                              child_setup{environment != nullptr ? environment_pointers.data() : nullptr}));
+    std::error_code error;
+    const int pid = spawn_settings(writing_end, stderr_fd)
+                        .spawn(executable, arguments, environment != nullptr ? environment_pointers.data() : environ,
+                               error);
     ::close(writing_end);  // the child holds the only writing end now: its exit is our end of file
     ::close(stderr_fd);
-    if (error) {
-      // The child forked but could not exec: it has exited, reap it.
-      if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);
-      fail(program, std::error_code(error.value(), std::generic_category()));
-    }
-    pid_ = process_->id();
+    if (error) fail(program, error);
+    pid_ = pid;
+    process_.emplace(executor, pid);
   }
 
   child_process(const child_process&) = delete;
