@@ -33,7 +33,10 @@ for iteration, epoch in enumerate(range(first_epoch, int(config["epochs"]) + 1))
     report = {"epoch": epoch, "loss": float(config["learning_rate"]) / epoch,
               "st_worker_timestamp": time.time(), "st_worker_time": time.time() - started,
               "st_worker_iter": iteration}
-    with open(checkpoint, "w") as file:  # before reporting: a pause may follow at once
+    # Saved before reporting (a pause may follow at once), atomically (a
+    # SIGTERM may come in the middle).
+    with open(checkpoint + ".tmp", "w") as file:
         file.write(str(epoch))
+    os.replace(checkpoint + ".tmp", checkpoint)
     print("[tune-metric]: " + json.dumps(report), flush=True)
     time.sleep(float(config["sleep"]))
