@@ -206,6 +206,20 @@ TEST_CASE("subprocess_trial: a paused trial is stopped, then started again from 
   CHECK(children_of_this_process().empty());
 }
 
+TEST_CASE("subprocess_trial: a trial resumed with nothing left to do completes without a report") {
+  tuning run;
+  const auto pause_at_the_end = [](const rung::observation& obs) {
+    return obs.resource == 2.0 ? rung::decision::pause_trial : rung::decision::continue_trial;
+  };
+  tune(run, {make_config(2, 0.5)},
+       rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py", "--sleep", "0.05"})),
+       pause_at_the_end, 1);
+  REQUIRE(run.result.trials.size() == 1);
+  CHECK(run.trial(0).status == rung::trial_status::completed);
+  CHECK(run.trial(0).iterations == 2);
+  CHECK(run.trial(0).error.empty());
+}
+
 TEST_CASE("subprocess_trial: a stopped trial that ignores SIGTERM is killed after the grace period") {
   tuning run;
   const auto stop = [](const rung::observation&) { return rung::decision::stop_trial; };

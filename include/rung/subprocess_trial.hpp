@@ -227,7 +227,7 @@ class subprocess_trial {
       boost::system::error_code error;
       const std::size_t size = co_await run->child().stdout_pipe().async_read_some(
           asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, error));
-      stdout_file.write(buffer.data(), static_cast<std::streamsize>(size));
+      stdout_file.write(buffer.data(), static_cast<std::streamsize>(size)).flush();  // std.out follows live
       lines.append({buffer.data(), size});
       const bool at_end = error == asio::error::eof;
       if (error == asio::error::operation_aborted) {
