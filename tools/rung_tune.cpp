@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "json_fields.hpp"
+#include "rung/detail/json_fields.hpp"
 #include "rung/dynamic_config_space.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
@@ -34,8 +34,8 @@
 
 namespace {
 
-using rung_tune::json_fields;
-using rung_tune::json_value;
+using rung::detail::json_fields;
+using rung::detail::json_value;
 
 constexpr std::string_view usage =
     "usage: rung-tune --config FILE.json [options] -- PROGRAM [ARGUMENT...]\n"

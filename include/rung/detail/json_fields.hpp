@@ -1,11 +1,13 @@
-// rung-tune's settings file, read one JSON object at a time: typed fields,
-// each error naming the field and the value, unknown fields refused.
+// Settings read from a JSON object one field at a time (a configuration
+// space's domains, rung-tune's file): typed fields, each error naming the
+// field and the value, fields not asked for refused.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -13,9 +15,7 @@
 
 #include "rung/detail/json.hpp"
 
-namespace rung_tune {
-
-using rung::detail::json_value;
+namespace rung::detail {
 
 class json_fields {
  public:
@@ -26,7 +26,7 @@ class json_fields {
 
   [[nodiscard]] const json_value* raw(std::string_view key) {
     if (object_ == nullptr) return nullptr;
-    read_.insert(std::string(key));
+    if (std::find(read_.begin(), read_.end(), key) == read_.end()) read_.emplace_back(key);
     return object_->find(key);
   }
   std::optional<double> number(std::string_view key) {
@@ -82,17 +82,28 @@ class json_fields {
     bad(key, json_value(*value), "must be one of " + expected);
   }
 
-  // Every field must have been read: a misspelt one would be ignored silently.
+  // A field that must be there.
+  template <class Value>
+  Value required(std::optional<Value> value, std::string_view key) const {
+    if (!value) bad(key, json_value(), "missing");
+    return std::move(*value);
+  }
+
+  // Every field must have been asked for: a misspelt one would be ignored silently.
   void finish() const {
     if (object_ == nullptr) return;
     for (const auto& [key, value] : object_->as_object()) {
-      if (!read_.contains(key)) bad(key, value, "unknown field");
+      if (std::find(read_.begin(), read_.end(), key) == read_.end()) {
+        std::string expected;
+        for (const auto& known : read_) expected += (expected.empty() ? "" : ", ") + known;
+        bad(key, value, "unknown field; expected " + expected);
+      }
     }
   }
 
   [[noreturn]] void bad(std::string_view key, const json_value& value, std::string_view rule) const {
     std::string text;
-    rung::detail::append_json(text, value);
+    append_json(text, value);
     if (text.size() > 80) text = text.substr(0, 80) + "...";
     throw std::invalid_argument(where_ + "." + std::string(key) + " = " + text + ": " + std::string(rule));
   }
@@ -104,7 +115,7 @@ class json_fields {
 
   const json_value* object_;
   std::string where_;
-  std::set<std::string, std::less<>> read_;
+  std::vector<std::string> read_;  // the fields asked for, in order
 };
 
-}  // namespace rung_tune
+}  // namespace rung::detail
