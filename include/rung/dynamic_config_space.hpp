@@ -17,7 +17,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,6 +29,7 @@
 
 #include "rung/detail/dynamic_space_json.hpp"
 #include "rung/detail/json_write.hpp"
+#include "rung/detail/space_grid.hpp"
 #include "rung/dynamic_domains.hpp"
 #include "rung/random.hpp"
 #include "rung/scalar.hpp"
@@ -136,7 +136,7 @@ class dynamic_config_space {
     for (const auto& domain : domains_) {
       const auto count = domain.cardinality();
       if (!count) return std::nullopt;
-      total = multiply_saturating(total, *count);
+      total = detail::multiply_saturating(total, *count);
     }
     return total;
   }
@@ -212,7 +212,7 @@ class dynamic_config_space {
     grid.names_ = names_;
     for (const auto& domain : domains_) {
       grid.axes_.push_back(domain.grid_axis(num_samples));
-      grid.size_ = multiply_saturating(grid.size_, grid.axes_.back().size());
+      grid.size_ = detail::multiply_saturating(grid.size_, grid.axes_.back().size());
     }
     return grid;
   }
@@ -230,11 +230,6 @@ class dynamic_config_space {
     auto normalized = domain.normalize(value);
     if (!normalized) detail::value_outside_hyperparameter_domain(name, to_text(value), domain.describe());
     return std::move(*normalized);
-  }
-
-  static std::uint64_t multiply_saturating(std::uint64_t total, std::uint64_t factor) {
-    constexpr auto limit = std::numeric_limits<std::uint64_t>::max();
-    return factor != 0 && total > limit / factor ? limit : total * factor;
   }
 
   std::shared_ptr<const std::vector<std::string>> names_ = std::make_shared<const std::vector<std::string>>();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "rung/detail/domain_errors.hpp"
+#include "rung/detail/space_grid.hpp"
 #include "rung/domains.hpp"
 #include "rung/random.hpp"
 #include "rung/scalar.hpp"
@@ -33,6 +34,7 @@ inline bool same_scalar(const scalar_value& left, const scalar_value& right) {
 // choice (unordered, one-hot, default the first) or ordinal (ordered, one
 // dimension, default the middle value), as finite_set.
 struct dynamic_finite_set {
+  using value_type = scalar_value;
   std::vector<scalar_value> values;
   bool ordered = false;
 
@@ -54,19 +56,10 @@ struct dynamic_finite_set {
   [[nodiscard]] scalar_value sample(random_stream& rng) const { return values[rng.index(values.size())]; }
   [[nodiscard]] bool contains(const scalar_value& value) const { return index_of(value) < values.size(); }
   void encode(const scalar_value& value, double* out) const {
-    const std::size_t index = index_of(value);
-    if (ordered) {
-      out[0] = (static_cast<double>(index) + 0.5) / static_cast<double>(values.size());
-    } else {
-      for (std::size_t i = 0; i < values.size(); ++i) out[i] = i == index ? 1.0 : 0.0;
-    }
+    detail::encode_finite_choice(index_of(value), values.size(), ordered, out);
   }
   [[nodiscard]] scalar_value decode(const double* in) const {
-    if (ordered) {
-      const auto index = static_cast<std::size_t>(detail::clamp01(in[0]) * static_cast<double>(values.size()));
-      return values[std::min(index, values.size() - 1)];
-    }
-    return values[static_cast<std::size_t>(std::max_element(in, in + values.size()) - in)];
+    return values[detail::decode_finite_choice(in, values.size(), ordered)];
   }
   [[nodiscard]] scalar_value midpoint() const { return ordered ? values[values.size() / 2] : values.front(); }
   [[nodiscard]] std::uint64_t cardinality() const { return values.size(); }
@@ -84,6 +77,7 @@ struct dynamic_finite_set {
 };
 
 struct dynamic_constant {
+  using value_type = scalar_value;
   scalar_value value;
 
   void validate(std::string_view /*name*/) const {}
@@ -181,30 +175,15 @@ class dynamic_domain {
     return std::visit([](const auto& held) { return held.describe(); }, domain_);
   }
 
-  // The values a regular grid takes, as config_space's grid: every value of
-  // a finite domain, the centres of num_samples cells of an interval.
+  // The values this domain takes on the regular grid, as config_space's.
   [[nodiscard]] std::vector<scalar_value> grid_axis(std::size_t num_samples) const {
-    std::vector<scalar_value> axis;
-    std::visit(
-        [&](const auto& held) {
-          if constexpr (requires { held.values; }) {
-            axis = held.values;
-          } else if constexpr (requires { held.value_at(0); }) {
-            for (std::int64_t i = 0; i < held.size; ++i) axis.push_back(held.value_at(i));
-          } else if constexpr (requires { held.from_unit(0.5); }) {
-            std::size_t cells = num_samples;
-            if (const auto count = cardinality()) cells = static_cast<std::size_t>(std::min<std::uint64_t>(cells, *count));
-            for (std::size_t i = 0; i < cells; ++i) {
-              const scalar_value value =
-                  scalar(held.from_unit((static_cast<double>(i) + 0.5) / static_cast<double>(cells)));
-              if (axis.empty() || axis.back() != value) axis.push_back(value);
-            }
-          } else {
-            axis.push_back(held.midpoint());
-          }
+    return std::visit(
+        [num_samples](const auto& held) {
+          std::vector<scalar_value> axis;
+          for (const auto& value : detail::grid_axis(held, num_samples)) axis.push_back(scalar(value));
+          return axis;
         },
         domain_);
-    return axis;
   }
 
   [[nodiscard]] const variant_type& variant() const noexcept { return domain_; }
