@@ -79,7 +79,8 @@ TEST_CASE("dynamic_config_space: the same domains as a compile-time space give t
   const auto grid = space.grid(3);
   const auto typed_grid = typed_space.grid(3);
   REQUIRE(grid.size() == typed_grid.size());
-  for (std::uint64_t index = 0; index < grid.size(); index += 97) CHECK(text_of(grid.at(index)) == text_of(typed_grid.at(index)));
+  for (std::uint64_t index = 0; index < grid.size(); index += 97)
+    CHECK(text_of(grid.at(index)) == text_of(typed_grid.at(index)));
 }
 
 TEST_CASE("dynamic_config_space: values by name, partial configurations, values read back") {
@@ -127,10 +128,12 @@ TEST_CASE("dynamic_config_space: bad JSON is refused, naming the field and the v
         "config_space.lr.log = true: unknown field; expected type, lower, upper");
   CHECK(error_of(R"({"n": {"type": "randint", "lower": 1.5, "upper": 4}})") ==
         "config_space.n.lower = 1.5: must be a whole number");
-  CHECK(error_of(R"({"opt": {"type": "choice", "values": []}})") == "config_space.opt.values = []: must be a non-empty array");
+  CHECK(error_of(R"({"opt": {"type": "choice", "values": []}})") ==
+        "config_space.opt.values = []: must be a non-empty array");
   CHECK(error_of(R"({"opt": {"type": "choice", "values": [true]}})") ==
         "config_space.opt.values = true: must be a number or a string");
-  CHECK(error_of(R"({"lr": {"type": "uniform", "lower": 1, "upper": 0}})").starts_with("hyperparameter 'lr': lower bound"));
+  CHECK(error_of(R"({"lr": {"type": "uniform", "lower": 1, "upper": 0}})")
+            .starts_with("hyperparameter 'lr': lower bound"));
   CHECK(error_of(R"({"opt": {"type": "ordinal", "values": [1, 1.0]}})").starts_with("hyperparameter 'opt':"));
   CHECK(error_of(R"({"x": 1, "x": 2})") == "hyperparameter 'x': defined twice");
 }

@@ -51,8 +51,8 @@ TEST_CASE("line_splitter: a line over the limit is dropped as it streams in, and
 }
 
 TEST_CASE("parse_tune_metric_line: Syne Tune's reporter lines, other output, malformed metric lines") {
-  const auto metrics =
-      parse_tune_metric_line(R"([tune-metric]: {"epoch": 2, "loss": 0.25, "st_worker_iter": 1, "st_worker_time": 0.5})");
+  const auto metrics = parse_tune_metric_line(
+      R"([tune-metric]: {"epoch": 2, "loss": 0.25, "st_worker_iter": 1, "st_worker_time": 0.5})");
   REQUIRE(metrics.what == tune_metric_line::kind::metrics);
   CHECK(metrics.report.find("loss")->as_double() == 0.25);
   CHECK(metrics.report.find("epoch")->as_double() == 2.0);

@@ -20,8 +20,9 @@
 
 namespace {
 
-constexpr auto space = rung::config_space(rung::randint<"epochs">(1, 5), rung::uniform<"learning_rate">(0.0, 1.0),
-                                          rung::choice<"label">("plain", R"(two words; $(echo hi) 'single' "double" `tick` | & > * \)"));
+constexpr auto space =
+    rung::config_space(rung::randint<"epochs">(1, 5), rung::uniform<"learning_rate">(0.0, 1.0),
+                       rung::choice<"label">("plain", R"(two words; $(echo hi) 'single' "double" `tick` | & > * \)"));
 using space_type = std::remove_const_t<decltype(space)>;
 using config = space_type::config_type;
 
@@ -70,8 +71,9 @@ class scripted_scheduler {
 };
 
 struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rung-subprocess-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      ("rung-subprocess-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   ~temp_dir() { std::filesystem::remove_all(path); }
 };
 
@@ -242,8 +244,8 @@ TEST_CASE("subprocess_trial: failures carry the exit status and the end of std.e
     CHECK(children_of_this_process().empty());
     return run.trial(0).error;
   };
-  CHECK(failure({data + "crash.sh"}) == "'" + data + "crash.sh' exited with status 3; std.err ends with:\n" +
-                                            "training diverged: loss is NaN\n");
+  CHECK(failure({data + "crash.sh"}) ==
+        "'" + data + "crash.sh' exited with status 3; std.err ends with:\n" + "training diverged: loss is NaN\n");
   CHECK(failure({data + "segfault.sh"}).starts_with("'" + data + "segfault.sh' killed by signal 11 ("));
   CHECK(failure({data + "silent.sh"}) == "'" + data + "silent.sh' ended without reporting a metric (no line " +
                                              "\"[tune-metric]: {...}\" with the tuner's metrics on its stdout); " +

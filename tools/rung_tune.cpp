@@ -67,9 +67,9 @@ command_line parse_command_line(int argc, char** argv) {
   for (; at < argc && std::string_view(argv[at]) != "--"; ++at) {
     const std::string_view flag = argv[at];
     if (flag == "--help" || flag == "-h") throw usage_error("");
-    static constexpr std::string_view known[] = {"--config",  "--scheduler", "--n-workers", "--max-trials",
-                                                 "--max-time", "--seed",      "--name",      "--experiment-root",
-                                                 "--timeout"};
+    static constexpr std::string_view known[] = {"--config",     "--scheduler",       "--n-workers",
+                                                 "--max-trials", "--max-time",        "--seed",
+                                                 "--name",       "--experiment-root", "--timeout"};
     if (std::find(std::begin(known), std::end(known), flag) == std::end(known)) {
       throw usage_error("unknown option '" + std::string(flag) + "'");
     }
@@ -89,10 +89,14 @@ command_line parse_command_line(int argc, char** argv) {
 // A command-line value in place of the file's, as JSON for the field's reader.
 void apply_overrides(json_value& document, const command_line& line) {
   static const std::map<std::string, std::pair<std::string, std::string>, std::less<>> targets = {
-      {"scheduler", {"scheduler", "name"}},          {"n-workers", {"tuner", "n_workers"}},
-      {"max-trials", {"tuner", "max_num_trials_started"}}, {"max-time", {"tuner", "max_wallclock_time"}},
-      {"seed", {"searcher", "seed"}},                {"name", {"tuner", "name"}},
-      {"experiment-root", {"tuner", "experiment_root"}}, {"timeout", {"trial", "timeout"}}};
+      {"scheduler", {"scheduler", "name"}},
+      {"n-workers", {"tuner", "n_workers"}},
+      {"max-trials", {"tuner", "max_num_trials_started"}},
+      {"max-time", {"tuner", "max_wallclock_time"}},
+      {"seed", {"searcher", "seed"}},
+      {"name", {"tuner", "name"}},
+      {"experiment-root", {"tuner", "experiment_root"}},
+      {"timeout", {"trial", "timeout"}}};
   auto members = document.as_object();
   for (const auto& [flag, text] : line.overrides) {
     const auto& [section, field] = targets.at(flag);
@@ -104,7 +108,8 @@ void apply_overrides(json_value& document, const command_line& line) {
         throw usage_error("--" + flag + " " + text + ": expected a number");
       }
     }
-    auto found = std::find_if(members.begin(), members.end(), [&](const auto& member) { return member.first == section; });
+    auto found =
+        std::find_if(members.begin(), members.end(), [&](const auto& member) { return member.first == section; });
     if (found == members.end()) found = members.insert(members.end(), {section, json_value(json_value::object_type{})});
     auto section_members = found->second.as_object();
     std::erase_if(section_members, [&](const auto& member) { return member.first == field; });
@@ -144,10 +149,12 @@ void run(const json_value& document, const std::vector<std::string>& program, co
 
   json_fields tuner_fields(top.raw("tuner"), file + ".tuner");
   rung::tuner_options options;
-  options.n_workers = static_cast<std::size_t>(std::max<std::int64_t>(0, tuner_fields.integer("n_workers").value_or(4)));
-  options.stop_criterion = rung::stop_criterion{.max_wallclock_time = tuner_fields.number("max_wallclock_time"),
-                                                .max_num_trials_started = tuner_fields.integer("max_num_trials_started"),
-                                                .max_num_trials_completed = tuner_fields.integer("max_num_trials_completed")};
+  options.n_workers =
+      static_cast<std::size_t>(std::max<std::int64_t>(0, tuner_fields.integer("n_workers").value_or(4)));
+  options.stop_criterion =
+      rung::stop_criterion{.max_wallclock_time = tuner_fields.number("max_wallclock_time"),
+                           .max_num_trials_started = tuner_fields.integer("max_num_trials_started"),
+                           .max_num_trials_completed = tuner_fields.integer("max_num_trials_completed")};
   options.max_failures = tuner_fields.integer("max_failures").value_or(options.max_failures);
   options.print_update_interval = tuner_fields.number("print_update_interval").value_or(options.print_update_interval);
   options.name = tuner_fields.text("name").value_or("");
@@ -155,11 +162,12 @@ void run(const json_value& document, const std::vector<std::string>& program, co
   tuner_fields.finish();
 
   json_fields scheduler_fields(top.raw("scheduler"), file + ".scheduler");
-  const std::string name = scheduler_fields.word("name", {"fifo", "asha", "hyperband", "synchronous_hyperband",
-                                                          "median_stopping"}).value_or("fifo");
+  const std::string name =
+      scheduler_fields.word("name", {"fifo", "asha", "hyperband", "synchronous_hyperband", "median_stopping"})
+          .value_or("fifo");
   const std::string metric = scheduler_fields.text("metric").value_or("");
-  const auto mode = scheduler_fields.word("mode", {"min", "max"}).value_or("min") == "min" ? rung::mode::min
-                                                                                          : rung::mode::max;
+  const auto mode =
+      scheduler_fields.word("mode", {"min", "max"}).value_or("min") == "min" ? rung::mode::min : rung::mode::max;
   const std::string resource_attr = scheduler_fields.text("resource_attr").value_or("epoch");
 
   json_fields trial_fields(top.raw("trial"), file + ".trial");
@@ -168,13 +176,14 @@ void run(const json_value& document, const std::vector<std::string>& program, co
   trial.timeout = trial_fields.number("timeout").value_or(0.0);
   trial.stop_grace_period = trial_fields.number("stop_grace_period").value_or(trial.stop_grace_period);
   trial.gpus.devices = trial_fields.integers("gpus").value_or(std::vector<int>{});
-  trial.gpus.gpus_per_trial = static_cast<std::size_t>(std::max<std::int64_t>(0, trial_fields.integer("gpus_per_trial").value_or(1)));
+  trial.gpus.gpus_per_trial =
+      static_cast<std::size_t>(std::max<std::int64_t>(0, trial_fields.integer("gpus_per_trial").value_or(1)));
   trial_fields.finish();
   top.finish();
 
   if (name == "fifo" || name == "median_stopping") {
-    const rung::fifo_options fifo{.metric = metric, .mode = mode, .resource_attr = resource_attr,
-                                  .max_t = scheduler_fields.number("max_t")};
+    const rung::fifo_options fifo{
+        .metric = metric, .mode = mode, .resource_attr = resource_attr, .max_t = scheduler_fields.number("max_t")};
     if (name == "fifo") {
       scheduler_fields.finish();
       return tune(rung::fifo_scheduler(std::move(searcher), fifo), std::move(options), trial);
@@ -193,20 +202,29 @@ void run(const json_value& document, const std::vector<std::string>& program, co
   const auto reduction_factor = scheduler_fields.number("reduction_factor").value_or(3.0);
   if (name == "synchronous_hyperband") {
     const rung::synchronous_hyperband_options hyperband{
-        .metric = metric, .mode = mode, .resource_attr = resource_attr, .grace_period = grace_period,
-        .reduction_factor = reduction_factor, .max_t = max_t, .brackets = scheduler_fields.integer("brackets"),
+        .metric = metric,
+        .mode = mode,
+        .resource_attr = resource_attr,
+        .grace_period = grace_period,
+        .reduction_factor = reduction_factor,
+        .max_t = max_t,
+        .brackets = scheduler_fields.integer("brackets"),
         .iterations = scheduler_fields.integer("iterations").value_or(0)};
     scheduler_fields.finish();
     return tune(rung::synchronous_hyperband(std::move(searcher), hyperband), std::move(options), trial);
   }
-  rung::asha_options asha_settings{.metric = metric, .mode = mode, .resource_attr = resource_attr,
-                          .grace_period = grace_period, .reduction_factor = reduction_factor, .max_t = max_t};
+  rung::asha_options asha_settings{.metric = metric,
+                                   .mode = mode,
+                                   .resource_attr = resource_attr,
+                                   .grace_period = grace_period,
+                                   .reduction_factor = reduction_factor,
+                                   .max_t = max_t};
   asha_settings.type = scheduler_fields.word("type", {"stopping", "promotion"}).value_or("stopping") == "stopping"
-                  ? rung::asha_type::stopping
-                  : rung::asha_type::promotion;
+                           ? rung::asha_type::stopping
+                           : rung::asha_type::promotion;
   const auto brackets = scheduler_fields.integer("brackets");
-  asha_settings.brackets = brackets.value_or(name == "hyperband" && max_t ? all_brackets(grace_period, reduction_factor, *max_t)
-                                                                  : 1);
+  asha_settings.brackets =
+      brackets.value_or(name == "hyperband" && max_t ? all_brackets(grace_period, reduction_factor, *max_t) : 1);
   asha_settings.seed = seed;
   scheduler_fields.finish();
   tune(rung::asha(std::move(searcher), asha_settings), std::move(options), trial);

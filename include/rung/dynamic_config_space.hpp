@@ -84,8 +84,10 @@ class dynamic_config_space {
   static dynamic_config_space from_json_value(const detail::json_value& document,
                                               std::string_view where = "config_space") {
     dynamic_config_space space;
-    for (auto& [name, domain] : detail::read_dynamic_space(document, where)) space.add(std::move(name), std::move(domain));
-    if (space.domains_.empty()) throw std::invalid_argument(std::string(where) + " = {}: needs at least one hyperparameter");
+    for (auto& [name, domain] : detail::read_dynamic_space(document, where))
+      space.add(std::move(name), std::move(domain));
+    if (space.domains_.empty())
+      throw std::invalid_argument(std::string(where) + " = {}: needs at least one hyperparameter");
     return space;
   }
 

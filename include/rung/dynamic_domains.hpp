@@ -98,9 +98,9 @@ struct dynamic_constant {
 // One hyperparameter's domain; values travel as scalar_value.
 class dynamic_domain {
  public:
-  using variant_type = std::variant<real_interval<false>, real_interval<true>, integer_interval<false>,
-                                    integer_interval<true>, finite_range<false>, finite_range<true>,
-                                    dynamic_finite_set, dynamic_constant>;
+  using variant_type =
+      std::variant<real_interval<false>, real_interval<true>, integer_interval<false>, integer_interval<true>,
+                   finite_range<false>, finite_range<true>, dynamic_finite_set, dynamic_constant>;
 
   template <class Domain>
   dynamic_domain(std::string_view name, Domain domain) : domain_(std::move(domain)) {

@@ -49,7 +49,7 @@ struct subprocess_options {
   // Hyperparameters in <trial>/config.json, named by --st_config_json_filename,
   // instead of --name value arguments (Syne Tune's pass_args_as_json).
   bool pass_args_as_json = false;
-  std::string resource_attr = "epoch";  // the key of a metric line holding the resource; absent: reports are counted
+  std::string resource_attr = "epoch";   // the key of a metric line holding the resource; absent: reports are counted
   double stop_grace_period = 5.0;        // seconds from SIGTERM to SIGKILL when a trial is stopped or paused
   double timeout = 0.0;                  // seconds one run of the program may last; 0: no limit
   std::size_t max_line_bytes = 1 << 20;  // a longer stdout line is skipped
@@ -58,7 +58,7 @@ struct subprocess_options {
   // Adopt what trials fork and leave (PR_SET_CHILD_SUBREAPER), to kill and
   // reap it here: no orphan outlives its trial and no zombie is left to init.
   bool reap_orphans = true;
-  std::ostream* log = &std::cerr;        // skipped lines; nullptr: silent
+  std::ostream* log = &std::cerr;  // skipped lines; nullptr: silent
 };
 
 class subprocess_trial {
@@ -106,8 +106,7 @@ class subprocess_trial {
 
  private:
   [[noreturn]] static void bad(std::string_view field, const std::string& value, std::string_view rule) {
-    throw std::invalid_argument("subprocess_options." + std::string(field) + " = " + value + ": " +
-                                std::string(rule));
+    throw std::invalid_argument("subprocess_options." + std::string(field) + " = " + value + ": " + std::string(rule));
   }
 
   // A value as Python's str() writes it, which is what Syne Tune passes.
@@ -205,9 +204,9 @@ class subprocess_trial {
       ~gpu_release() { gpus.release(trial); }
     } release_gpus{gpus_, trial};
     const auto environment = environment_for(trial);
-    const auto run = std::make_shared<detail::program_run>(co_await asio::this_coro::executor,
-                                                           options_.command.front(), arguments,
-                                                           directory / "std.err", environment ? &*environment : nullptr);
+    const auto run =
+        std::make_shared<detail::program_run>(co_await asio::this_coro::executor, options_.command.front(), arguments,
+                                              directory / "std.err", environment ? &*environment : nullptr);
     run->start(options_.timeout, options_.stop_grace_period);
     struct kill_on_exit {  // leaving early (an exception): nothing of the child survives
       detail::program_run& run;
@@ -239,8 +238,9 @@ class subprocess_trial {
       while ((line = lines.next()) || (at_end && (line = lines.rest()))) {
         if (ending) continue;  // the rest is only teed
         if (line->truncated) {
-          skipped(trial, "longer than " + std::to_string(options_.max_line_bytes) + " bytes: " +
-                             std::to_string(line->length), line->text);
+          skipped(trial,
+                  "longer than " + std::to_string(options_.max_line_bytes) + " bytes: " + std::to_string(line->length),
+                  line->text);
           continue;
         }
         const auto parsed = detail::parse_tune_metric_line(line->text);

@@ -113,8 +113,9 @@ class child_process {
   // Starts program with arguments; its stdout is read with stdout_pipe(),
   // its stderr appended to stderr_file. Throws std::runtime_error naming
   // the program when it cannot be started.
-  child_process(const boost::asio::any_io_executor& executor, const std::string& program, const std::vector<std::string>& arguments,
-                const std::filesystem::path& stderr_file, const std::vector<std::string>* environment)
+  child_process(const boost::asio::any_io_executor& executor, const std::string& program,
+                const std::vector<std::string>& arguments, const std::filesystem::path& stderr_file,
+                const std::vector<std::string>* environment)
       : stdout_(executor) {
     const auto executable = resolve_program(program);
     int pipe_ends[2];
@@ -132,14 +133,20 @@ class child_process {
       environment_pointers.push_back(nullptr);
     }
     std::error_code error;
-    const int pid = spawn_settings(writing_end, stderr_fd)
-                        .spawn(executable, arguments, environment != nullptr ? environment_pointers.data() : environ,
-                               error);
+    const int pid =
+        spawn_settings(writing_end, stderr_fd)
+            .spawn(executable, arguments, environment != nullptr ? environment_pointers.data() : environ, error);
     ::close(writing_end);  // the child holds the only writing end now: its exit is our end of file
     ::close(stderr_fd);
     if (error) fail(program, error);
     pid_ = pid;
-    process_.emplace(executor, pid);
+    try {
+      process_.emplace(executor, pid);  // opens a pidfd: its exit is awaited on the io_context
+    } catch (...) {
+      ::kill(-pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      throw;
+    }
   }
 
   child_process(const child_process&) = delete;
@@ -159,7 +166,6 @@ class child_process {
 
   [[nodiscard]] boost::asio::readable_pipe& stdout_pipe() noexcept { return stdout_; }
   [[nodiscard]] process_v2::process& process() noexcept { return *process_; }
-  [[nodiscard]] int pid() const noexcept { return pid_; }
 
   // Sends a signal to the child and to everything it started.
   void kill_group(int signal_number) const {

@@ -100,7 +100,8 @@ inline tune_metric_line parse_tune_metric_line(std::string_view line) {
   try {
     json_value report = parse_json(line);
     if (!report.is_object()) {
-      return {tune_metric_line::kind::malformed, {},
+      return {tune_metric_line::kind::malformed,
+              {},
               "expected a JSON object, got " + std::string(json_kind_name(report.kind()))};
     }
     return {tune_metric_line::kind::metrics, std::move(report), {}};
