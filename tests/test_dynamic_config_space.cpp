@@ -138,6 +138,18 @@ TEST_CASE("dynamic_config_space: bad JSON is refused, naming the field and the v
   CHECK(error_of(R"({"x": 1, "x": 2})") == "hyperparameter 'x': defined twice");
 }
 
+TEST_CASE("dynamic_config_space: the maximum resource comes from a constant hyperparameter only") {
+  const auto space = rung::dynamic_config_space::from_json(
+      R"({"x": {"type": "uniform", "lower": 0, "upper": 1}, "max_epochs": 27,
+          "epochs": {"type": "randint", "lower": 1, "upper": 27}})");
+  const auto scheduler =
+      rung::asha(rung::random_searcher(space, {.seed = 1}), {.metric = "loss", .max_resource_attr = "max_epochs"});
+  CHECK(scheduler.max_resource(space.midpoint()) == 27.0);
+  CHECK_THROWS_WITH_AS(
+      rung::asha(rung::random_searcher(space, {.seed = 1}), {.metric = "loss", .max_resource_attr = "epochs"}),
+      doctest::Contains("max_resource_attr = epochs: the hyperparameter must be a constant"), std::invalid_argument);
+}
+
 TEST_CASE("dynamic_config_space: ASHA tunes over it through the real-time tuner") {
   const auto space = rung::dynamic_config_space::from_json(
       R"({"x": {"type": "uniform", "lower": 0, "upper": 1}, "tag": {"type": "choice", "values": ["a", "b"]}})");

@@ -157,6 +157,7 @@ void run(const json_value& document, const std::vector<std::string>& program, co
                            .max_num_trials_completed = tuner_fields.integer("max_num_trials_completed")};
   options.max_failures = tuner_fields.integer("max_failures").value_or(options.max_failures);
   options.print_update_interval = tuner_fields.number("print_update_interval").value_or(options.print_update_interval);
+  options.metrics = tuner_fields.texts("metrics").value_or(std::vector<std::string>{});
   options.name = tuner_fields.text("name").value_or("");
   options.experiment_root = tuner_fields.text("experiment_root").value_or(options.experiment_root.string());
   tuner_fields.finish();
@@ -169,6 +170,8 @@ void run(const json_value& document, const std::vector<std::string>& program, co
   const auto mode =
       scheduler_fields.word("mode", {"min", "max"}).value_or("min") == "min" ? rung::mode::min : rung::mode::max;
   const std::string resource_attr = scheduler_fields.text("resource_attr").value_or("epoch");
+  // Or max_t: the constant hyperparameter holding the maximum resource (the seeds' "max_epochs").
+  const std::string max_resource_attr = scheduler_fields.text("max_resource_attr").value_or("");
 
   json_fields trial_fields(top.raw("trial"), file + ".trial");
   rung::subprocess_options trial{.command = program, .resource_attr = resource_attr};
@@ -182,8 +185,11 @@ void run(const json_value& document, const std::vector<std::string>& program, co
   top.finish();
 
   if (name == "fifo" || name == "median_stopping") {
-    const rung::fifo_options fifo{
-        .metric = metric, .mode = mode, .resource_attr = resource_attr, .max_t = scheduler_fields.number("max_t")};
+    const rung::fifo_options fifo{.metric = metric,
+                                  .mode = mode,
+                                  .resource_attr = resource_attr,
+                                  .max_t = scheduler_fields.number("max_t"),
+                                  .max_resource_attr = max_resource_attr};
     if (name == "fifo") {
       scheduler_fields.finish();
       return tune(rung::fifo_scheduler(std::move(searcher), fifo), std::move(options), trial);
@@ -208,6 +214,7 @@ void run(const json_value& document, const std::vector<std::string>& program, co
         .grace_period = grace_period,
         .reduction_factor = reduction_factor,
         .max_t = max_t,
+        .max_resource_attr = max_resource_attr,
         .brackets = scheduler_fields.integer("brackets"),
         .iterations = scheduler_fields.integer("iterations").value_or(0)};
     scheduler_fields.finish();
@@ -218,13 +225,19 @@ void run(const json_value& document, const std::vector<std::string>& program, co
                                    .resource_attr = resource_attr,
                                    .grace_period = grace_period,
                                    .reduction_factor = reduction_factor,
-                                   .max_t = max_t};
+                                   .max_t = max_t,
+                                   .max_resource_attr = max_resource_attr};
   asha_settings.type = scheduler_fields.word("type", {"stopping", "promotion"}).value_or("stopping") == "stopping"
                            ? rung::asha_type::stopping
                            : rung::asha_type::promotion;
   const auto brackets = scheduler_fields.integer("brackets");
-  asha_settings.brackets =
-      brackets.value_or(name == "hyperband" && max_t ? all_brackets(grace_period, reduction_factor, *max_t) : 1);
+  auto top_resource = max_t;
+  const auto& names = space.names();
+  if (!top_resource && std::find(names.begin(), names.end(), max_resource_attr) != names.end()) {
+    top_resource = static_cast<std::int64_t>(rung::as_double(space.midpoint().at(max_resource_attr)));
+  }
+  asha_settings.brackets = brackets.value_or(
+      name == "hyperband" && top_resource ? all_brackets(grace_period, reduction_factor, *top_resource) : 1);
   asha_settings.seed = seed;
   scheduler_fields.finish();
   tune(rung::asha(std::move(searcher), asha_settings), std::move(options), trial);

@@ -70,6 +70,19 @@ class json_fields {
     }
     return out;
   }
+  std::optional<std::vector<std::string>> texts(std::string_view key) {
+    const auto* value = raw(key);
+    if (value == nullptr) return std::nullopt;
+    std::vector<std::string> out;
+    if (value->is_array()) {
+      for (const auto& item : value->as_array()) {
+        if (!item.is_string()) break;
+        out.push_back(item.as_string());
+      }
+    }
+    if (!value->is_array() || out.size() != value->as_array().size()) bad(key, *value, "must be an array of strings");
+    return out;
+  }
   // One of the given words.
   std::optional<std::string> word(std::string_view key, std::initializer_list<std::string_view> allowed) {
     auto value = text(key);
