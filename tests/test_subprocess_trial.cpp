@@ -140,6 +140,20 @@ bool process_exists(const std::filesystem::path& pid_file) {
 
 }  // namespace
 
+TEST_CASE("reporter::trial_dir: <experiment>/trials/<id>, the parent of checkpoint_dir()") {
+  tuning run;
+  std::vector<std::filesystem::path> seen;
+  tune(run, {make_config(1, 0.5), make_config(1, 0.5)},
+       [&seen](const config&, rung::async_reporter& reporter) -> rung::awaitable<void> {
+         seen.push_back(reporter.trial_dir());
+         CHECK(reporter.checkpoint_dir() == reporter.trial_dir() / "checkpoints");
+         co_await reporter.report(1.0, 0.5);
+       });
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0] == run.trial_dir(0));
+  CHECK(seen[1] == run.trial_dir(1));
+}
+
 TEST_CASE("subprocess_trial: a Syne Tune script gets its arguments intact and its metric lines reach the tuner") {
   tuning run;
   const std::string awkward = R"(two words; $(echo hi) 'single' "double" `tick` | & > * \)";
