@@ -247,6 +247,25 @@ TEST_CASE("subprocess_trial: a stopped trial that ignores SIGTERM is killed afte
   CHECK(children_of_this_process().empty());
 }
 
+TEST_CASE("subprocess_trial: when the tuning ends, running programs are stopped with it") {
+  temp_dir root;
+  rung::tuner tuner(scripted_scheduler({make_config(1, 0.5), make_config(1, 0.5)}),
+                    {.n_workers = 2,
+                     .stop_criterion = rung::stop_criterion{.max_wallclock_time = 0.3},
+                     .name = "ends",
+                     .experiment_root = root.path,
+                     .log = nullptr});
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = tuner.run(rung::subprocess_trial(program({data + "hang.sh"})));
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 2.0);
+  REQUIRE(result.trials.size() == 2);
+  for (const auto& trial : result.trials) {
+    CHECK(trial.status != rung::trial_status::failed);
+    CHECK(trial.status != rung::trial_status::in_progress);
+  }
+  CHECK(children_of_this_process().empty());
+}
+
 TEST_CASE("subprocess_trial: failures carry the exit status and the end of std.err; the tuner goes on") {
   const auto failure = [](const std::vector<std::string>& command, double timeout = 0.0) {
     tuning run;
