@@ -23,6 +23,7 @@
 
 #include "rung/configuration.hpp"
 #include "rung/detail/json_write.hpp"
+#include "rung/detail/space_grid.hpp"
 #include "rung/hyperparameters.hpp"
 #include "rung/random.hpp"
 #include "rung/scalar.hpp"
@@ -90,8 +91,9 @@ class config_space {
       return std::nullopt;
     } else {
       std::uint64_t total = 1;
-      std::apply([&](const auto&... hp) { (multiply_saturating(total, hp.domain.cardinality()), ...); },
-                 hyperparameters_);
+      std::apply(
+          [&](const auto&... hp) { ((total = detail::multiply_saturating(total, hp.domain.cardinality())), ...); },
+          hyperparameters_);
       return total;
     }
   }
@@ -179,8 +181,8 @@ class config_space {
   [[nodiscard]] grid_type grid(std::size_t num_samples) const {
     grid_type grid;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((std::get<I>(grid.axes_) = axis(std::get<I>(hyperparameters_), num_samples),
-        multiply_saturating(grid.size_, std::get<I>(grid.axes_).size())),
+      ((std::get<I>(grid.axes_) = detail::grid_axis(std::get<I>(hyperparameters_).domain, num_samples),
+        grid.size_ = detail::multiply_saturating(grid.size_, std::get<I>(grid.axes_).size())),
        ...);
     }(std::make_index_sequence<size>{});
     return grid;
@@ -217,35 +219,6 @@ class config_space {
       return config_type(typename config_type::values_type{
           function.template operator()<I>(std::get<I>(hyperparameters_))...});
     }(std::make_index_sequence<size>{});
-  }
-
-  template <class Hyperparameter>
-  static auto axis(const Hyperparameter& hp, std::size_t num_samples) {
-    using value_type = typename Hyperparameter::value_type;
-    const auto& domain = hp.domain;
-    std::vector<value_type> values;
-    if constexpr (requires { domain.values; }) {
-      values.assign(domain.values.begin(), domain.values.end());
-    } else if constexpr (requires { domain.value_at(0); }) {
-      for (std::int64_t i = 0; i < domain.size; ++i) values.push_back(domain.value_at(i));
-    } else if constexpr (requires { domain.from_unit(0.5); }) {
-      std::size_t cells = num_samples;
-      if constexpr (requires { domain.cardinality(); }) {
-        cells = static_cast<std::size_t>(std::min<std::uint64_t>(cells, domain.cardinality()));
-      }
-      for (std::size_t i = 0; i < cells; ++i) {
-        const value_type value = domain.from_unit((static_cast<double>(i) + 0.5) / static_cast<double>(cells));
-        if (values.empty() || values.back() != value) values.push_back(value);
-      }
-    } else {
-      values.push_back(domain.midpoint());
-    }
-    return values;
-  }
-
-  static void multiply_saturating(std::uint64_t& total, std::uint64_t factor) {
-    constexpr auto limit = std::numeric_limits<std::uint64_t>::max();
-    total = factor != 0 && total > limit / factor ? limit : total * factor;
   }
 
   std::tuple<Hyperparameters...> hyperparameters_;

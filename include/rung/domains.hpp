@@ -29,6 +29,25 @@ constexpr bool is_finite_number(double value) {
 
 inline double clamp01(double value) { return std::clamp(value, 0.0, 1.0); }
 
+// A choice is one-hot over its `count` values; an ordinal one coordinate,
+// the centre of the value's cell.
+inline void encode_finite_choice(std::size_t index, std::size_t count, bool ordered, double* out) {
+  if (ordered) {
+    out[0] = (static_cast<double>(index) + 0.5) / static_cast<double>(count);
+  } else {
+    for (std::size_t i = 0; i < count; ++i) out[i] = i == index ? 1.0 : 0.0;
+  }
+}
+
+// The index encode_finite_choice came from, or the nearest.
+inline std::size_t decode_finite_choice(const double* in, std::size_t count, bool ordered) {
+  if (ordered) {
+    const auto index = static_cast<std::size_t>(clamp01(in[0]) * static_cast<double>(count));
+    return std::min(index, count - 1);
+  }
+  return static_cast<std::size_t>(std::max_element(in, in + count) - in);
+}
+
 // The checks every real-valued domain shares.
 template <bool LogScale>
 constexpr void validate_real_bounds(std::string_view name, double lower, double upper) {
@@ -184,22 +203,8 @@ struct finite_set {
     return static_cast<std::size_t>(std::find(values.begin(), values.end(), value) - values.begin());
   }
   [[nodiscard]] bool contains(const Value& value) const { return index_of(value) < N; }
-  void encode(const Value& value, double* out) const {
-    const std::size_t index = index_of(value);
-    if constexpr (Ordered) {
-      out[0] = (static_cast<double>(index) + 0.5) / static_cast<double>(N);
-    } else {
-      for (std::size_t i = 0; i < N; ++i) out[i] = i == index ? 1.0 : 0.0;
-    }
-  }
-  [[nodiscard]] Value decode(const double* in) const {
-    if constexpr (Ordered) {
-      const auto index = static_cast<std::size_t>(detail::clamp01(in[0]) * static_cast<double>(N));
-      return values[std::min(index, N - 1)];
-    } else {
-      return values[static_cast<std::size_t>(std::max_element(in, in + N) - in)];
-    }
-  }
+  void encode(const Value& value, double* out) const { detail::encode_finite_choice(index_of(value), N, Ordered, out); }
+  [[nodiscard]] Value decode(const double* in) const { return values[detail::decode_finite_choice(in, N, Ordered)]; }
   [[nodiscard]] Value midpoint() const { return Ordered ? values[N / 2] : values[0]; }
   [[nodiscard]] std::uint64_t cardinality() const { return N; }
   // Strings come back as the domain's own view, so configurations never

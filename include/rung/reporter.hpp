@@ -81,11 +81,14 @@ class reporter_base {
   // The resource to continue from when the tuner calls a trial again after
   // it released its memory (0 for a fresh start).
   [[nodiscard]] double resume_from() const noexcept { return info_->resume_from; }
+  // The trial's own directory, <experiment>/trials/<id> (not created here):
+  // a trial run as a program keeps its output and configuration there.
+  [[nodiscard]] std::filesystem::path trial_dir() const { return *info_->trials_dir / std::to_string(info_->trial); }
   // The trial's own directory for checkpoints, <experiment>/trials/<id>/checkpoints,
   // created on first use (most trials never ask: the path is not built for them).
   [[nodiscard]] const std::filesystem::path& checkpoint_dir() const {
     if (checkpoint_dir_.empty()) {
-      checkpoint_dir_ = *info_->trials_dir / std::to_string(info_->trial) / "checkpoints";
+      checkpoint_dir_ = trial_dir() / "checkpoints";
       std::filesystem::create_directories(checkpoint_dir_);
     }
     return checkpoint_dir_;

@@ -22,26 +22,31 @@ namespace rung::detail {
 // Resources above this are refused: a double holds every whole number up to 2^53.
 inline constexpr double largest_resource = 0x1p53;
 
-// A hyperparameter of a rung::config_space that can take more than one value
-// cannot hold the maximum resource: the rungs are the same for every trial.
+// A hyperparameter that can take more than one value cannot hold the
+// maximum resource: the rungs are the same for every trial.
 template <class Space>
 void require_constant(const Space& space, std::string_view who, const std::string& attr) {
-  if constexpr (requires { space.hyperparameters(); }) {
+  const auto not_constant = [&] {
+    bad_option(who, "max_resource_attr", attr,
+               "the hyperparameter must be a constant, e.g. rung::constant<\"" + attr +
+                   "\">(81): the rung levels are the same for every trial");
+  };
+  if constexpr (requires { space.hyperparameters(); }) {  // rung::config_space
     std::apply(
         [&](const auto&... hp) {
           const auto check = [&](const auto& one) {
             if constexpr (requires { one.domain.cardinality(); }) {
               if (one.name == attr && one.domain.cardinality() == 1) return;
             }
-            if (one.name == attr) {
-              bad_option(who, "max_resource_attr", attr,
-                         "the hyperparameter must be a constant, e.g. rung::constant<\"" + attr +
-                             "\">(81): the rung levels are the same for every trial");
-            }
+            if (one.name == attr) not_constant();
           };
           (check(hp), ...);
         },
         space.hyperparameters());
+  } else if constexpr (requires { space.domains()[0].cardinality(); }) {  // rung::dynamic_config_space
+    for (std::size_t i = 0; i < space.names().size(); ++i) {
+      if (space.names()[i] == attr && space.domains()[i].cardinality() != 1) not_constant();
+    }
   }
 }
 

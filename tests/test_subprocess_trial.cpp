@@ -1,0 +1,342 @@
+// Trials as external programs, through the real-time tuner, with real child
+// processes: the scripts in tests/data/subprocess (a Syne Tune-style Python
+// script, and shell scripts that crash, hang, fork or stay silent).
+#include "rung/subprocess_trial.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rung/config_space.hpp"
+#include "rung/tuner.hpp"
+
+namespace {
+
+constexpr auto space =
+    rung::config_space(rung::randint<"epochs">(1, 5), rung::uniform<"learning_rate">(0.0, 1.0),
+                       rung::choice<"label">("plain", R"(two words; $(echo hi) 'single' "double" `tick` | & > * \)"));
+using space_type = std::remove_const_t<decltype(space)>;
+using config = space_type::config_type;
+
+const std::string data = std::string(RUNG_TEST_DATA_DIR) + "/subprocess/";
+
+config make_config(std::int64_t epochs, double learning_rate, std::string_view label = "plain") {
+  return config{{epochs, learning_rate, label}};
+}
+
+// Starts the given configurations in order; pauses a trial when `decide`
+// says so and resumes paused trials once every configuration has started.
+class scripted_scheduler {
+ public:
+  using config_type = config;
+  using rule = std::function<rung::decision(const rung::observation&)>;
+
+  explicit scripted_scheduler(std::vector<config> configs, rule decide = {})
+      : configs_(std::move(configs)), decide_(std::move(decide)) {}
+
+  rung::suggestion<config> suggest(rung::trial_id) {
+    if (started_ == configs_.size() && !paused_.empty()) {
+      const auto [id, resource] = paused_.front();
+      paused_.pop_front();
+      return rung::resume_trial{id, resource};
+    }
+    if (started_ < configs_.size()) return rung::start_trial<config>{configs_[started_++]};
+    return rung::search_exhausted{};
+  }
+  rung::decision on_report(const rung::observation& obs) {
+    const auto outcome = decide_ ? decide_(obs) : rung::decision::continue_trial;
+    if (outcome == rung::decision::pause_trial) paused_.emplace_back(obs.trial, obs.resource);
+    return outcome;
+  }
+  void on_trial_end(rung::trial_id, rung::trial_end) {}
+  [[nodiscard]] std::string_view metric() const { return "loss"; }
+  [[nodiscard]] rung::mode metric_mode() const { return rung::mode::min; }
+  [[nodiscard]] std::string_view resource_attr() const { return "epoch"; }
+  [[nodiscard]] std::optional<double> max_resource(const config&) const { return 5.0; }
+  [[nodiscard]] const space_type& space() const { return ::space; }
+
+ private:
+  std::vector<config> configs_;
+  rule decide_;
+  std::size_t started_ = 0;
+  std::deque<std::pair<rung::trial_id, double>> paused_;
+};
+
+struct temp_dir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      ("rung-subprocess-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+struct tuning {
+  temp_dir root;
+  std::ostringstream log;
+  rung::tuning_result<config> result;
+  double seconds = 0.0;
+
+  [[nodiscard]] std::filesystem::path trial_dir(rung::trial_id id) const {
+    return result.experiment_dir / "trials" / std::to_string(id);
+  }
+  [[nodiscard]] const rung::trial_record<config>& trial(rung::trial_id id) const {
+    return result.trials.at(static_cast<std::size_t>(id));
+  }
+};
+
+template <class Trial>
+void tune(tuning& run, std::vector<config> configs, Trial trial, scripted_scheduler::rule decide = {},
+          std::size_t workers = 2) {
+  rung::tuner tuner(scripted_scheduler(std::move(configs), std::move(decide)),
+                    {.n_workers = workers,
+                     .stop_criterion = rung::stop_criterion{.max_num_trials_started = 100},
+                     .max_failures = 100,
+                     .name = "subprocess",
+                     .experiment_root = run.root.path,
+                     .log = &run.log});
+  const auto start = std::chrono::steady_clock::now();
+  run.result = tuner.run(std::move(trial));
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+rung::subprocess_options program(std::vector<std::string> command, std::ostream* log = nullptr) {
+  return {.command = std::move(command), .stop_grace_period = 0.05, .log = log};
+}
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Processes whose parent is this one: none may be left once a tuning is over.
+std::vector<int> children_of_this_process() {
+  std::vector<int> children;
+  const std::string self = std::to_string(::getpid());
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = read_file(entry.path() / "stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state, parent;
+    fields >> state >> parent;
+    if (parent == self) children.push_back(std::stoi(name));
+  }
+  return children;
+}
+
+bool process_exists(const std::filesystem::path& pid_file) {
+  const std::string pid = read_file(pid_file);
+  return !pid.empty() && std::filesystem::exists("/proc/" + std::to_string(std::stoi(pid)));
+}
+
+}  // namespace
+
+TEST_CASE("reporter::trial_dir: <experiment>/trials/<id>, the parent of checkpoint_dir()") {
+  tuning run;
+  std::vector<std::filesystem::path> seen;
+  tune(run, {make_config(1, 0.5), make_config(1, 0.5)},
+       [&seen](const config&, rung::async_reporter& reporter) -> rung::awaitable<void> {
+         seen.push_back(reporter.trial_dir());
+         CHECK(reporter.checkpoint_dir() == reporter.trial_dir() / "checkpoints");
+         co_await reporter.report(1.0, 0.5);
+       });
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0] == run.trial_dir(0));
+  CHECK(seen[1] == run.trial_dir(1));
+}
+
+TEST_CASE("subprocess_trial: a Syne Tune script gets its arguments intact and its metric lines reach the tuner") {
+  tuning run;
+  const std::string awkward = R"(two words; $(echo hi) 'single' "double" `tick` | & > * \)";
+  tune(run, {make_config(3, 0.5), make_config(2, 0.25, awkward)},
+       rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py"})));
+  REQUIRE(run.result.trials.size() == 2);
+  for (const rung::trial_id id : {0, 1}) {
+    CHECK(run.trial(id).status == rung::trial_status::completed);
+    CHECK(run.trial(id).error.empty());
+    for (const char* file : {"config.json", "std.out", "std.err"}) {
+      CHECK(std::filesystem::exists(run.trial_dir(id) / file));
+    }
+  }
+  CHECK(run.trial(0).iterations == 3);
+  CHECK(run.trial(0).last_resource == 3.0);
+  CHECK(run.trial(0).best_metric == doctest::Approx(0.5 / 3));
+  CHECK(run.trial(1).iterations == 2);
+  CHECK(run.result.best_trial == 1);
+
+  // Syne Tune's command line: --name value per hyperparameter, then the checkpoint directory.
+  const std::string out = read_file(run.trial_dir(1) / "std.out");
+  std::string expected_argv = R"(argv: ["--epochs", "2", "--learning_rate", "0.25", "--label", )";
+  rung::detail::append_json_string(expected_argv, awkward);
+  expected_argv += R"(, "--st_checkpoint_dir", )";
+  rung::detail::append_json_string(expected_argv, (run.trial_dir(1) / "checkpoints").string());
+  CHECK(out.find(expected_argv + "]\n") != std::string::npos);
+  CHECK(out.find("[tune-metric]: {\"epoch\": 2") != std::string::npos);  // stdout is teed to std.out
+  CHECK(out.find("visible devices: unset") != std::string::npos);
+  CHECK(read_file(run.trial_dir(0) / "config.json") == "{\"epochs\":3,\"learning_rate\":0.5,\"label\":\"plain\"}\n");
+  CHECK(children_of_this_process().empty());
+}
+
+TEST_CASE("subprocess_trial: hyperparameters as a JSON file, and CUDA_VISIBLE_DEVICES rotating over the GPUs") {
+  tuning run;
+  auto options = program({RUNG_TEST_PYTHON, data + "train_report.py"});
+  options.pass_args_as_json = true;
+  options.gpus = {.devices = {0, 1}};
+  tune(run, {make_config(2, 0.5), make_config(1, 0.25)}, rung::subprocess_trial(options));
+  REQUIRE(run.result.trials.size() == 2);
+  CHECK(run.trial(0).iterations == 2);
+  CHECK(run.trial(1).iterations == 1);
+  const std::string out = read_file(run.trial_dir(0) / "std.out");
+  CHECK(out.find("argv: [\"--st_config_json_filename\", \"" + (run.trial_dir(0) / "config.json").string()) !=
+        std::string::npos);
+  CHECK(out.find("visible devices: 0") != std::string::npos);
+  CHECK(read_file(run.trial_dir(1) / "std.out").find("visible devices: 1") != std::string::npos);
+}
+
+TEST_CASE("subprocess_trial: a paused trial is stopped, then started again from its checkpoint") {
+  tuning run;
+  const auto pause_at_one = [](const rung::observation& obs) {
+    return obs.resource == 1.0 ? rung::decision::pause_trial : rung::decision::continue_trial;
+  };
+  tune(run, {make_config(3, 0.5), make_config(3, 0.25)},
+       rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py", "--sleep", "0.05"})), pause_at_one,
+       1);
+  REQUIRE(run.result.trials.size() == 2);
+  for (const rung::trial_id id : {0, 1}) {
+    CHECK(run.trial(id).status == rung::trial_status::completed);
+    CHECK(run.trial(id).iterations == 3);  // epoch 1, then epochs 2 and 3 after the restart
+    CHECK(run.trial(id).last_resource == 3.0);
+    const std::string out = read_file(run.trial_dir(id) / "std.out");
+    CHECK(out.find("[tune-metric]: {\"epoch\": 1") != std::string::npos);
+    CHECK(out.find("[tune-metric]: {\"epoch\": 2") != std::string::npos);  // appended by the second run
+  }
+  CHECK(children_of_this_process().empty());
+}
+
+TEST_CASE("subprocess_trial: a trial resumed with nothing left to do completes without a report") {
+  tuning run;
+  const auto pause_at_the_end = [](const rung::observation& obs) {
+    return obs.resource == 2.0 ? rung::decision::pause_trial : rung::decision::continue_trial;
+  };
+  tune(run, {make_config(2, 0.5)},
+       rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py", "--sleep", "0.05"})),
+       pause_at_the_end, 1);
+  REQUIRE(run.result.trials.size() == 1);
+  CHECK(run.trial(0).status == rung::trial_status::completed);
+  CHECK(run.trial(0).iterations == 2);
+  CHECK(run.trial(0).error.empty());
+}
+
+TEST_CASE("subprocess_trial: a stopped trial that ignores SIGTERM is killed after the grace period") {
+  tuning run;
+  const auto stop = [](const rung::observation&) { return rung::decision::stop_trial; };
+  tune(run, {make_config(1, 0.5), make_config(1, 0.5)}, rung::subprocess_trial(program({data + "hang.sh"})), stop);
+  REQUIRE(run.result.trials.size() == 2);
+  CHECK(run.trial(0).status == rung::trial_status::stopped);
+  CHECK(run.trial(1).status == rung::trial_status::stopped);
+  CHECK(run.seconds < 2.0);
+  CHECK(children_of_this_process().empty());
+}
+
+TEST_CASE("subprocess_trial: when the tuning ends, running programs are stopped with it") {
+  temp_dir root;
+  rung::tuner tuner(scripted_scheduler({make_config(1, 0.5), make_config(1, 0.5)}),
+                    {.n_workers = 2,
+                     .stop_criterion = rung::stop_criterion{.max_wallclock_time = 0.3},
+                     .name = "ends",
+                     .experiment_root = root.path,
+                     .log = nullptr});
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = tuner.run(rung::subprocess_trial(program({data + "hang.sh"})));
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 2.0);
+  REQUIRE(result.trials.size() == 2);
+  for (const auto& trial : result.trials) {
+    CHECK(trial.status != rung::trial_status::failed);
+    CHECK(trial.status != rung::trial_status::in_progress);
+  }
+  CHECK(children_of_this_process().empty());
+}
+
+TEST_CASE("subprocess_trial: failures carry the exit status and the end of std.err; the tuner goes on") {
+  const auto failure = [](const std::vector<std::string>& command, double timeout = 0.0) {
+    tuning run;
+    auto options = program(command);
+    options.timeout = timeout;
+    tune(run, {make_config(1, 0.5)}, rung::subprocess_trial(options));
+    REQUIRE(run.result.trials.size() == 1);
+    CHECK(run.trial(0).status == rung::trial_status::failed);
+    CHECK(children_of_this_process().empty());
+    return run.trial(0).error;
+  };
+  CHECK(failure({data + "crash.sh"}) ==
+        "'" + data + "crash.sh' exited with status 3; std.err ends with:\n" + "training diverged: loss is NaN\n");
+  CHECK(failure({data + "segfault.sh"}).starts_with("'" + data + "segfault.sh' killed by signal 11 ("));
+  CHECK(failure({data + "silent.sh"}) == "'" + data + "silent.sh' ended without reporting a metric (no line " +
+                                             "\"[tune-metric]: {...}\" with the tuner's metrics on its stdout); " +
+                                             "std.err is empty");
+  CHECK(failure({data + "hang.sh"}, 0.2) == "'" + data + "hang.sh' timed out after 0.2 s; std.err is empty");
+  CHECK(failure({data + "not_executable.sh"}) == "cannot run '" + data + "not_executable.sh': Permission denied");
+  CHECK(failure({data + "missing.sh"}) == "cannot run '" + data + "missing.sh': No such file or directory");
+  CHECK(failure({"rung-no-such-program"}) == "cannot run 'rung-no-such-program': not found on PATH");
+
+  // One trial failing does not end the tuning.
+  tuning run;
+  rung::subprocess_trial crash(program({data + "crash.sh"}));
+  rung::subprocess_trial works(program({RUNG_TEST_PYTHON, data + "train_report.py"}));
+  tune(run, {make_config(1, 0.5), make_config(1, 0.5)},
+       [&](const config& configuration, rung::async_reporter& reporter) -> rung::awaitable<void> {
+         return reporter.trial() == 0 ? crash(configuration, reporter) : works(configuration, reporter);
+       });
+  CHECK(run.trial(0).status == rung::trial_status::failed);
+  CHECK(run.trial(1).status == rung::trial_status::completed);
+  CHECK(run.log.str().find("trial 0 failed: '" + data + "crash.sh' exited with status 3") != std::string::npos);
+}
+
+TEST_CASE("subprocess_trial: malformed, non-UTF-8 and oversized metric lines are logged with their text and skipped") {
+  tuning run;
+  std::ostringstream log;
+  tune(run, {make_config(1, 0.5)}, rung::subprocess_trial(program({data + "garbage.py"}, &log)));
+  REQUIRE(run.result.trials.size() == 1);
+  CHECK(run.trial(0).status == rung::trial_status::completed);
+  CHECK(run.trial(0).iterations == 1);
+  CHECK(run.trial(0).best_metric == 0.25);
+  const std::string messages = log.str();
+  CHECK(messages.find("trial 0: skipped a metric line (") != std::string::npos);
+  CHECK(messages.find("): [tune-metric]: {not json") != std::string::npos);
+  CHECK(messages.find("(expected a JSON object, got an array): [tune-metric]: [1, 2]") != std::string::npos);
+  CHECK(messages.find("(metric 'loss' is not a number): [tune-metric]: {\"loss\": \"low\"}") != std::string::npos);
+  CHECK(messages.find("\"note\": \"\\xff\"}") != std::string::npos);
+  CHECK(messages.find("(longer than 1048576 bytes: ") != std::string::npos);
+  CHECK(std::count(messages.begin(), messages.end(), '\n') == 5);  // the non-metric line is no metric line
+  // std.out holds every byte, the 1.5 MB line included.
+  CHECK(std::filesystem::file_size(run.trial_dir(0) / "std.out") > 1536 * 1024);
+}
+
+TEST_CASE("subprocess_trial: what a trial forks and leaves is killed with its process group, and reaped") {
+  tuning run;
+  tune(run, {make_config(1, 0.5)}, rung::subprocess_trial(program({data + "forker.sh"})));
+  REQUIRE(run.result.trials.size() == 1);
+  CHECK(run.trial(0).status == rung::trial_status::completed);
+  CHECK(run.seconds < 5.0);  // not the 30 s the grandchild would hold stdout open
+  CHECK_FALSE(process_exists(run.trial_dir(0) / "grandchild.pid"));
+  CHECK_FALSE(process_exists(run.trial_dir(0) / "child.pid"));
+  CHECK(children_of_this_process().empty());
+}
+
+TEST_CASE("subprocess_options: bad settings are named") {
+  CHECK_THROWS_WITH_AS(rung::subprocess_trial({}), "subprocess_options.command = {}: name the program to run",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(rung::subprocess_trial({.command = {"true"}, .stop_grace_period = -1}),
+                       "subprocess_options.stop_grace_period = -1: must be >= 0 seconds", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(rung::subprocess_trial({.command = {"true"}, .timeout = -2}),
+                       "subprocess_options.timeout = -2: must be >= 0 seconds (0: none)", std::invalid_argument);
+}

@@ -1,0 +1,277 @@
+// rung-tune: tunes a training program run as a child process per trial, as
+// Syne Tune's LocalBackend runs it (a Syne Tune script runs unchanged):
+//
+//   rung-tune --config tune.json [--scheduler asha] [--n-workers 4] -- python3 train.py
+//
+// tune.json holds the configuration space and the settings:
+//   {"config_space": {"lr": {"type": "loguniform", "lower": 1e-4, "upper": 0.1}, "epochs": 27},
+//    "scheduler": {"name": "asha", "metric": "loss", "mode": "min", "max_t": 27, "type": "promotion"},
+//    "searcher": {"seed": 1},
+//    "tuner": {"n_workers": 4, "max_num_trials_started": 50},
+//    "trial": {"timeout": 3600, "gpus": [0, 1]}}
+// Flags given on the command line win over the file.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rung/detail/json_fields.hpp"
+#include "rung/dynamic_config_space.hpp"
+#include "rung/schedulers/asha.hpp"
+#include "rung/schedulers/fifo.hpp"
+#include "rung/schedulers/median_stopping.hpp"
+#include "rung/schedulers/synchronous_hyperband.hpp"
+#include "rung/searchers/random_search.hpp"
+#include "rung/subprocess_trial.hpp"
+#include "rung/tuner.hpp"
+
+namespace {
+
+using rung::detail::json_fields;
+using rung::detail::json_value;
+
+constexpr std::string_view usage =
+    "usage: rung-tune --config FILE.json [options] -- PROGRAM [ARGUMENT...]\n"
+    "Runs PROGRAM once per trial with --name value per hyperparameter and --st_checkpoint_dir DIR;\n"
+    "it reports with lines '[tune-metric]: {\"epoch\": 1, \"loss\": 0.3}' on stdout (syne_tune.Reporter).\n"
+    "options (each overrides the file):\n"
+    "  --scheduler NAME     fifo, asha, hyperband, synchronous_hyperband or median_stopping\n"
+    "  --n-workers N        trials running at once\n"
+    "  --max-trials N       stop after starting N trials\n"
+    "  --max-time SECONDS   stop after this wall-clock time\n"
+    "  --seed N             the searcher's seed\n"
+    "  --name NAME          the experiment's name (default rung-<date>-<time>)\n"
+    "  --experiment-root D  where experiments are saved (default rung-experiments)\n"
+    "  --timeout SECONDS    the longest one run of PROGRAM may take\n";
+
+struct usage_error : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+struct command_line {
+  std::filesystem::path config;
+  std::map<std::string, std::string, std::less<>> overrides;  // flag (without --) -> value
+  std::vector<std::string> program;
+};
+
+command_line parse_command_line(int argc, char** argv) {
+  command_line parsed;
+  int at = 1;
+  for (; at < argc && std::string_view(argv[at]) != "--"; ++at) {
+    const std::string_view flag = argv[at];
+    if (flag == "--help" || flag == "-h") throw usage_error("");
+    static constexpr std::string_view known[] = {"--config",     "--scheduler",       "--n-workers",
+                                                 "--max-trials", "--max-time",        "--seed",
+                                                 "--name",       "--experiment-root", "--timeout"};
+    if (std::find(std::begin(known), std::end(known), flag) == std::end(known)) {
+      throw usage_error("unknown option '" + std::string(flag) + "'");
+    }
+    if (at + 1 >= argc) throw usage_error("option " + std::string(flag) + " needs a value");
+    if (flag == "--config") {
+      parsed.config = argv[++at];
+    } else {
+      parsed.overrides[std::string(flag.substr(2))] = argv[++at];
+    }
+  }
+  for (++at; at < argc; ++at) parsed.program.emplace_back(argv[at]);
+  if (parsed.config.empty()) throw usage_error("--config FILE.json is required");
+  if (parsed.program.empty()) throw usage_error("name the program to run after --");
+  return parsed;
+}
+
+// A command-line value in place of the file's, as JSON for the field's reader.
+void apply_overrides(json_value& document, const command_line& line) {
+  static const std::map<std::string, std::pair<std::string, std::string>, std::less<>> targets = {
+      {"scheduler", {"scheduler", "name"}},
+      {"n-workers", {"tuner", "n_workers"}},
+      {"max-trials", {"tuner", "max_num_trials_started"}},
+      {"max-time", {"tuner", "max_wallclock_time"}},
+      {"seed", {"searcher", "seed"}},
+      {"name", {"tuner", "name"}},
+      {"experiment-root", {"tuner", "experiment_root"}},
+      {"timeout", {"trial", "timeout"}}};
+  auto members = document.as_object();
+  for (const auto& [flag, text] : line.overrides) {
+    const auto& [section, field] = targets.at(flag);
+    json_value value(text);
+    if (field != "name" && field != "experiment_root") {  // the others are numbers
+      try {
+        value = rung::detail::parse_json(text);
+      } catch (const rung::detail::json_error&) {
+        throw usage_error("--" + flag + " " + text + ": expected a number");
+      }
+    }
+    auto found =
+        std::find_if(members.begin(), members.end(), [&](const auto& member) { return member.first == section; });
+    if (found == members.end()) found = members.insert(members.end(), {section, json_value(json_value::object_type{})});
+    auto section_members = found->second.as_object();
+    std::erase_if(section_members, [&](const auto& member) { return member.first == field; });
+    section_members.emplace_back(field, std::move(value));
+    found->second = json_value(std::move(section_members));
+  }
+  document = json_value(std::move(members));
+}
+
+template <class Scheduler>
+void tune(Scheduler scheduler, rung::tuner_options options, const rung::subprocess_options& trial) {
+  rung::tuner tuner(std::move(scheduler), std::move(options));
+  (void)tuner.run(rung::subprocess_trial(trial));  // the tuner prints the status tables and the summary
+}
+
+// The number of brackets of a full Hyperband: one per rung level.
+std::int64_t all_brackets(std::int64_t grace_period, double reduction_factor, std::int64_t max_t) {
+  std::int64_t brackets = 1;
+  for (double level = static_cast<double>(grace_period) * reduction_factor; level <= static_cast<double>(max_t);
+       level *= reduction_factor) {
+    ++brackets;
+  }
+  return brackets;
+}
+
+// `file` names the settings file in messages: "tune.json.scheduler.max_t = ...".
+void run(const json_value& document, const std::vector<std::string>& program, const std::string& file) {
+  json_fields top(&document, file);
+  const auto* space_json = top.raw("config_space");
+  if (space_json == nullptr) top.bad("config_space", json_value(), "missing: the hyperparameters to tune");
+  const auto space = rung::dynamic_config_space::from_json_value(*space_json, file + ".config_space");
+
+  json_fields searcher_fields(top.raw("searcher"), file + ".searcher");
+  const auto seed = static_cast<std::uint64_t>(searcher_fields.integer("seed").value_or(0));
+  searcher_fields.finish();
+  auto searcher = rung::random_searcher(space, {.seed = seed});
+
+  json_fields tuner_fields(top.raw("tuner"), file + ".tuner");
+  rung::tuner_options options;
+  options.n_workers =
+      static_cast<std::size_t>(std::max<std::int64_t>(0, tuner_fields.integer("n_workers").value_or(4)));
+  options.stop_criterion =
+      rung::stop_criterion{.max_wallclock_time = tuner_fields.number("max_wallclock_time"),
+                           .max_num_trials_started = tuner_fields.integer("max_num_trials_started"),
+                           .max_num_trials_completed = tuner_fields.integer("max_num_trials_completed")};
+  options.max_failures = tuner_fields.integer("max_failures").value_or(options.max_failures);
+  options.print_update_interval = tuner_fields.number("print_update_interval").value_or(options.print_update_interval);
+  options.metrics = tuner_fields.texts("metrics").value_or(std::vector<std::string>{});
+  options.name = tuner_fields.text("name").value_or("");
+  options.experiment_root = tuner_fields.text("experiment_root").value_or(options.experiment_root.string());
+  tuner_fields.finish();
+
+  json_fields scheduler_fields(top.raw("scheduler"), file + ".scheduler");
+  const std::string name =
+      scheduler_fields.word("name", {"fifo", "asha", "hyperband", "synchronous_hyperband", "median_stopping"})
+          .value_or("fifo");
+  const std::string metric = scheduler_fields.text("metric").value_or("");
+  const auto mode =
+      scheduler_fields.word("mode", {"min", "max"}).value_or("min") == "min" ? rung::mode::min : rung::mode::max;
+  const std::string resource_attr = scheduler_fields.text("resource_attr").value_or("epoch");
+  // Or max_t: the constant hyperparameter holding the maximum resource (the seeds' "max_epochs").
+  const std::string max_resource_attr = scheduler_fields.text("max_resource_attr").value_or("");
+
+  json_fields trial_fields(top.raw("trial"), file + ".trial");
+  rung::subprocess_options trial{.command = program, .resource_attr = resource_attr};
+  trial.pass_args_as_json = trial_fields.boolean("pass_args_as_json").value_or(false);
+  trial.timeout = trial_fields.number("timeout").value_or(0.0);
+  trial.stop_grace_period = trial_fields.number("stop_grace_period").value_or(trial.stop_grace_period);
+  trial.gpus.devices = trial_fields.integers("gpus").value_or(std::vector<int>{});
+  trial.gpus.gpus_per_trial =
+      static_cast<std::size_t>(std::max<std::int64_t>(0, trial_fields.integer("gpus_per_trial").value_or(1)));
+  trial_fields.finish();
+  top.finish();
+
+  if (name == "fifo" || name == "median_stopping") {
+    const rung::fifo_options fifo{.metric = metric,
+                                  .mode = mode,
+                                  .resource_attr = resource_attr,
+                                  .max_t = scheduler_fields.number("max_t"),
+                                  .max_resource_attr = max_resource_attr};
+    if (name == "fifo") {
+      scheduler_fields.finish();
+      return tune(rung::fifo_scheduler(std::move(searcher), fifo), std::move(options), trial);
+    }
+    rung::median_stopping_options median;
+    median.running_average = scheduler_fields.boolean("running_average").value_or(median.running_average);
+    median.grace_time = scheduler_fields.number("grace_time").value_or(median.grace_time);
+    median.grace_population = scheduler_fields.integer("grace_population").value_or(median.grace_population);
+    median.rank_cutoff = scheduler_fields.number("rank_cutoff").value_or(median.rank_cutoff);
+    scheduler_fields.finish();
+    return tune(rung::median_stopping(rung::fifo_scheduler(std::move(searcher), fifo), median), std::move(options),
+                trial);
+  }
+  const auto max_t = scheduler_fields.integer("max_t");
+  const auto grace_period = scheduler_fields.integer("grace_period").value_or(1);
+  const auto reduction_factor = scheduler_fields.number("reduction_factor").value_or(3.0);
+  if (name == "synchronous_hyperband") {
+    const rung::synchronous_hyperband_options hyperband{
+        .metric = metric,
+        .mode = mode,
+        .resource_attr = resource_attr,
+        .grace_period = grace_period,
+        .reduction_factor = reduction_factor,
+        .max_t = max_t,
+        .max_resource_attr = max_resource_attr,
+        .brackets = scheduler_fields.integer("brackets"),
+        .iterations = scheduler_fields.integer("iterations").value_or(0)};
+    scheduler_fields.finish();
+    return tune(rung::synchronous_hyperband(std::move(searcher), hyperband), std::move(options), trial);
+  }
+  rung::asha_options asha_settings{.metric = metric,
+                                   .mode = mode,
+                                   .resource_attr = resource_attr,
+                                   .grace_period = grace_period,
+                                   .reduction_factor = reduction_factor,
+                                   .max_t = max_t,
+                                   .max_resource_attr = max_resource_attr};
+  asha_settings.type = scheduler_fields.word("type", {"stopping", "promotion"}).value_or("stopping") == "stopping"
+                           ? rung::asha_type::stopping
+                           : rung::asha_type::promotion;
+  const auto brackets = scheduler_fields.integer("brackets");
+  auto top_resource = max_t;
+  const auto& names = space.names();
+  if (!top_resource && std::find(names.begin(), names.end(), max_resource_attr) != names.end()) {
+    top_resource = static_cast<std::int64_t>(rung::as_double(space.midpoint().at(max_resource_attr)));
+  }
+  asha_settings.brackets = brackets.value_or(
+      name == "hyperband" && top_resource ? all_brackets(grace_period, reduction_factor, *top_resource) : 1);
+  asha_settings.seed = seed;
+  scheduler_fields.finish();
+  tune(rung::asha(std::move(searcher), asha_settings), std::move(options), trial);
+}
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::invalid_argument("cannot read " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const auto line = parse_command_line(argc, argv);
+    json_value document;
+    try {
+      document = rung::detail::parse_json(read_text(line.config));
+    } catch (const rung::detail::json_error& error) {
+      throw std::invalid_argument(line.config.string() + ": " + error.what());
+    }
+    if (!document.is_object()) throw std::invalid_argument(line.config.string() + ": must hold a JSON object");
+    apply_overrides(document, line);
+    run(document, line.program, line.config.filename().string());
+    return 0;
+  } catch (const usage_error& error) {
+    if (*error.what() != '\0') std::cerr << "rung-tune: " << error.what() << '\n';
+    std::cerr << usage;
+    return *error.what() == '\0' ? 0 : 2;
+  } catch (const std::exception& error) {
+    std::cerr << "rung-tune: " << error.what() << '\n';
+    return 1;
+  }
+}
