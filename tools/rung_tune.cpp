@@ -216,7 +216,8 @@ void run(const json_value& document, const std::vector<std::string>& program, co
         .max_t = max_t,
         .max_resource_attr = max_resource_attr,
         .brackets = scheduler_fields.integer("brackets"),
-        .iterations = scheduler_fields.integer("iterations").value_or(0)};
+        .iterations = scheduler_fields.integer("iterations").value_or(0),
+        .parallel_brackets = scheduler_fields.boolean("parallel_brackets").value_or(false)};
     scheduler_fields.finish();
     return tune(rung::synchronous_hyperband(std::move(searcher), hyperband), std::move(options), trial);
   }
