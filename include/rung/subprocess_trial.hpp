@@ -4,7 +4,7 @@
 // stdout with lines `[tune-metric]: {"epoch": 1, "loss": 0.3, ...}` (what
 // syne_tune.Reporter prints). A Syne Tune training script runs unchanged:
 //
-//   rung::tuner tuner(rung::asha_scheduler(...), {.n_workers = 4, ...});
+//   rung::tuner tuner(rung::asha(rung::random_searcher(space), {...}), {.n_workers = 4, ...});
 //   tuner.run(rung::subprocess_trial({.command = {"python3", "train.py"}}));
 //
 // The trial's directory <experiment>/trials/<id> holds config.json, std.out
