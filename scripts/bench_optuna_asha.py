@@ -39,6 +39,27 @@ def suggest_config(trial):
     }
 
 
+def run_trial(study, epochs_left):
+    """One trial of the synthetic workload: asks the study for a
+    configuration and reports its error per epoch until the pruner prunes
+    it, it reaches 81 epochs, or epochs_left run out (then it counts as
+    pruned). Returns (epochs run, best error reported)."""
+    trial = study.ask()
+    config = suggest_config(trial)
+    best = float("inf")
+    error = None
+    last = min(lc.MAX_RESOURCE, epochs_left)
+    for epoch in range(1, last + 1):
+        error = lc.error_of(config, epoch)
+        best = min(best, error)
+        trial.report(error, epoch)
+        if trial.should_prune() or (epoch == last and last < lc.MAX_RESOURCE):
+            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            return epoch, best
+    study.tell(trial, error)
+    return lc.MAX_RESOURCE, best
+
+
 def feed(trials, seed=1):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -50,22 +71,9 @@ def feed(trials, seed=1):
     best_error = float("inf")
     start = time.process_time()
     for _ in range(trials):
-        trial = study.ask()
-        config = suggest_config(trial)
-        pruned = False
-        error = None
-        for epoch in range(1, lc.MAX_RESOURCE + 1):
-            error = lc.error_of(config, epoch)
-            reports += 1
-            best_error = min(best_error, error)
-            trial.report(error, epoch)
-            if trial.should_prune():
-                pruned = True
-                break
-        if pruned:
-            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-        else:
-            study.tell(trial, error)
+        used, best = run_trial(study, lc.MAX_RESOURCE)
+        reports += used
+        best_error = min(best_error, best)
     seconds = time.process_time() - start
     return reports, seconds, best_error
 

@@ -31,7 +31,7 @@ sys.path.insert(0, HERE)
 
 import optuna  # noqa: E402
 import synthetic_workload as lc  # noqa: E402  (needs the path above)
-from bench_optuna_asha import suggest_config  # noqa: E402
+from bench_optuna_asha import run_trial  # noqa: E402
 
 
 def optuna_best_error(pruner, seed, epochs):
@@ -42,26 +42,10 @@ def optuna_best_error(pruner, seed, epochs):
     trials = 0
     best = float("inf")
     while spent < epochs:
-        trial = study.ask()
-        config = suggest_config(trial)
+        used, trial_best = run_trial(study, epochs - spent)
+        spent += used
         trials += 1
-        error = None
-        state = None
-        for epoch in range(1, lc.MAX_RESOURCE + 1):
-            error = lc.error_of(config, epoch)
-            spent += 1
-            best = min(best, error)
-            trial.report(error, epoch)
-            if spent >= epochs:
-                state = optuna.trial.TrialState.PRUNED  # cut off by the budget
-                break
-            if trial.should_prune():
-                state = optuna.trial.TrialState.PRUNED
-                break
-        if state is None:
-            study.tell(trial, error)
-        else:
-            study.tell(trial, state=state)
+        best = min(best, trial_best)
     return best, trials
 
 
