@@ -120,15 +120,7 @@ class config_space {
 
   // {"learning_rate":0.1,"batch_size":128}
   void append_json(std::string& out, const config_type& config) const {
-    out += '{';
-    bool first = true;
-    config.for_each([&](std::string_view name, const auto& value) {
-      if (!first) out += ',';
-      first = false;
-      detail::append_json_key(out, name);
-      detail::append_json_value(out, value);
-    });
-    out += '}';
+    detail::append_config_json(out, config);
   }
 
   // Builds a configuration from values found by name (a parsed JSON object,

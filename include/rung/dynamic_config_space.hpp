@@ -160,15 +160,7 @@ class dynamic_config_space {
     });
   }
   void append_json(std::string& out, const config_type& config) const {
-    out += '{';
-    bool first = true;
-    config.for_each([&](std::string_view name, const auto& value) {
-      if (!first) out += ',';
-      first = false;
-      detail::append_json_key(out, name);
-      detail::append_json_value(out, value);
-    });
-    out += '}';
+    detail::append_config_json(out, config);
   }
   template <class Find>
   [[nodiscard]] config_type from_scalars(Find&& find) const {

@@ -54,4 +54,19 @@ inline void append_json_key(std::string& out, std::string_view key) {
   out += ':';
 }
 
+// {"learning_rate":0.1,"batch_size":128}: a configuration of any space, by
+// its for_each(name, value).
+template <class Config>
+void append_config_json(std::string& out, const Config& config) {
+  out += '{';
+  bool first = true;
+  config.for_each([&](std::string_view name, const auto& value) {
+    if (!first) out += ',';
+    first = false;
+    append_json_key(out, name);
+    append_json_value(out, value);
+  });
+  out += '}';
+}
+
 }  // namespace rung::detail
