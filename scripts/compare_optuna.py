@@ -15,8 +15,8 @@ per seed as JSON lines, then the medians side by side:
 
   /usr/bin/python3 scripts/compare_optuna.py [--epochs 5000] [--seeds 10] [--bench PATH]
 
-PATH defaults to bench_claims in build/release/benchmarks (scripts/test.sh's
-tree) or build-release/benchmarks.
+PATH defaults to bench_claims in build-release/benchmarks (docs/simulator.md's
+build) or build/release/benchmarks (scripts/test.sh with RUNG_TEST_BENCHMARKS=ON).
 """
 
 import argparse
@@ -53,11 +53,11 @@ def find_bench(path):
     if path:
         return path
     root = os.path.dirname(HERE)
-    for candidate in ("build/release/benchmarks/bench_claims", "build-release/benchmarks/bench_claims"):
+    for candidate in ("build-release/benchmarks/bench_claims", "build/release/benchmarks/bench_claims"):
         full = os.path.join(root, candidate)
         if os.access(full, os.X_OK):
             return full
-    sys.exit("compare_optuna: bench_claims not found; build it (scripts/test.sh does) or pass --bench PATH")
+    sys.exit("compare_optuna: bench_claims not found; build it (docs/simulator.md says how) or pass --bench PATH")
 
 
 def main():

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Draws the ASHA paper's claims as bench_claims measured them.
 
-  build/release/benchmarks/bench_claims 10 > claims.jsonl
+  build-release/benchmarks/bench_claims 10 > claims.jsonl
   /usr/bin/python3 scripts/plot_claims.py claims.jsonl docs/images
 
 Writes claim_first_full.png, claim_utilization.png, claim_incumbent.png,
