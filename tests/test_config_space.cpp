@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -208,6 +210,41 @@ TEST_CASE("bounds given at run time are checked with the hyperparameter's name a
                        "hyperparameter 'opt': the value sgd is listed twice", std::invalid_argument);
   CHECK_THROWS_WITH_AS((void)rung::uniform<"x">(0.0, std::numeric_limits<double>::infinity() * lower),
                        "hyperparameter 'x': bounds must be finite, got [0, Infinity]", std::invalid_argument);
+}
+
+TEST_CASE("a uniform range whose width overflows a double is refused, naming it") {
+  volatile double top = 1.7e308;
+  CHECK_THROWS_WITH_AS((void)rung::uniform<"x">(-top, top),
+                       "hyperparameter 'x': the width of [-1.7e+308, 1.7e+308] overflows a double (upper - lower = inf)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS((void)rung::finrange<"x">(-top, top, 3),
+                       "hyperparameter 'x': the width of [-1.7e+308, 1.7e+308] overflows a double (upper - lower = inf)",
+                       std::invalid_argument);
+  // Half of that width still fits: values spread over it.
+  const auto wide = rung::uniform<"x">(-top / 2, top / 2).domain;
+  CHECK(wide.midpoint() == 0.0);
+  CHECK(wide.from_unit(0.25) == doctest::Approx(-top / 4));
+  CHECK_NOTHROW((void)rung::loguniform<"x">(1e-300, top));
+}
+
+TEST_CASE("randint near the ends of int64: midpoint, sampling, encoding and size without overflow") {
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  constexpr auto min = std::numeric_limits<std::int64_t>::min();
+  const auto high = rung::randint<"n">(std::int64_t{1} << 62, max).domain;
+  CHECK(high.midpoint() == std::int64_t{3} << 61);  // 1.5 * 2^62, not the lower bound
+  CHECK(high.from_unit(1.0) == max);   // 2^63 as a double saturates, then is clamped
+  CHECK(high.from_unit(0.0) == std::int64_t{1} << 62);
+  CHECK(high.cardinality() == (std::uint64_t{1} << 62));
+  const auto full = rung::randint<"n">(min, max).domain;
+  CHECK(full.cardinality() == std::numeric_limits<std::uint64_t>::max());  // 2^64 values saturate
+  CHECK(full.midpoint() == 0);
+  CHECK(full.from_unit(0.0) == min);
+  CHECK(full.from_unit(1.0) == max);
+  rung::random_stream rng(3);
+  for (int i = 0; i < 100; ++i) CHECK(full.contains(full.sample(rng)));
+  CHECK(rung::randint<"n">(-5, 4).domain.midpoint() == 0);  // -0.5 rounds half to even
+  CHECK(rung::randint<"n">(-5, 6).domain.midpoint() == 0);
+  CHECK(rung::randint<"n">(1, 4).domain.midpoint() == 2);
 }
 
 TEST_CASE("cardinality counts finite spaces and saturates") {

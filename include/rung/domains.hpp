@@ -54,6 +54,8 @@ constexpr void validate_real_bounds(std::string_view name, double lower, double 
   if (!is_finite_number(lower) || !is_finite_number(upper)) hyperparameter_bounds_must_be_finite(name, lower, upper);
   if (LogScale && !(lower > 0)) log_scale_lower_bound_must_be_positive(name, lower);
   if (!(lower < upper)) hyperparameter_lower_bound_must_be_below_upper_bound(name, lower, upper);
+  // Values are lower + u (upper - lower): a width beyond the doubles would make every one of them upper.
+  if (!LogScale && !is_finite_number(upper - lower)) hyperparameter_range_must_be_narrower(name, lower, upper);
 }
 
 // Where a log-scale domain does its arithmetic.
@@ -62,9 +64,14 @@ double to_internal(double value) {
   return LogScale ? std::log(value) : value;
 }
 
-// Python's round(): half to even, as Syne Tune casts integers.
+// Python's round(): half to even, as Syne Tune casts integers. Saturates at
+// int64's ends: a double at the top of a randint is 2^63, which no int64
+// holds (the plain cast would be undefined); NaN gives the lowest.
 inline std::int64_t round_half_even(double value) {
-  return static_cast<std::int64_t>(std::nearbyint(value));
+  const double rounded = std::nearbyint(value);
+  if (!(rounded >= -0x1p63)) return std::numeric_limits<std::int64_t>::min();
+  if (rounded >= 0x1p63) return std::numeric_limits<std::int64_t>::max();
+  return static_cast<std::int64_t>(rounded);
 }
 
 inline std::string domain_text(std::string_view kind, const auto&... arguments) {
@@ -155,12 +162,15 @@ struct integer_interval {
   }
   [[nodiscard]] bool contains(std::int64_t value) const { return value >= lower && value <= upper; }
   [[nodiscard]] std::int64_t midpoint() const {
+    // Halves first: lower + upper may be beyond int64 (randint(2^62, 2^63 - 1)).
     const double mid = LogScale ? std::exp(0.5 * (std::log(lower) + std::log(upper)))
-                                : 0.5 * static_cast<double>(lower + upper);
+                                : 0.5 * static_cast<double>(lower) + 0.5 * static_cast<double>(upper);
     return std::clamp(detail::round_half_even(mid), lower, upper);
   }
+  // Unsigned: upper - lower may be beyond int64; the full int64 range (2^64 values) saturates.
   [[nodiscard]] std::uint64_t cardinality() const {
-    return static_cast<std::uint64_t>(upper - lower) + 1;
+    const std::uint64_t width = static_cast<std::uint64_t>(upper) - static_cast<std::uint64_t>(lower);
+    return width == std::numeric_limits<std::uint64_t>::max() ? width : width + 1;
   }
   [[nodiscard]] std::optional<std::int64_t> from_scalar(const scalar_value& value) const {
     if (const auto* integer = std::get_if<std::int64_t>(&value)) return *integer;

@@ -35,6 +35,11 @@ std::string hyperparameter_message(std::string_view name, const Parts&... parts)
       hyperparameter_message(name, "bounds must be finite, got [", lower, ", ", upper, "]"));
 }
 
+[[noreturn]] inline void hyperparameter_range_must_be_narrower(std::string_view name, double lower, double upper) {
+  throw std::invalid_argument(hyperparameter_message(name, "the width of [", lower, ", ", upper,
+                                                     "] overflows a double (upper - lower = inf)"));
+}
+
 [[noreturn]] inline void log_scale_lower_bound_must_be_positive(std::string_view name, double lower) {
   throw std::invalid_argument(hyperparameter_message(
       name, "a log-scale domain needs a lower bound > 0, got ", lower));
