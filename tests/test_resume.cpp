@@ -68,6 +68,30 @@ std::vector<std::string> lines(const std::filesystem::path& file) {
   return all;
 }
 
+// The experiment `from` as a crash after its first `keep` journal lines would
+// have left it, in `to`.
+void copy_cut(const std::filesystem::path& from, const std::filesystem::path& to, std::size_t keep) {
+  std::filesystem::create_directories(to);
+  std::filesystem::copy_file(from / "metadata.json", to / "metadata.json");
+  const auto journal = lines(from / "journal.jsonl");
+  std::ofstream out(to / "journal.jsonl");
+  for (std::size_t i = 0; i < keep; ++i) out << journal.at(i) << '\n';
+}
+
+// The number of journal lines up to and including the first event `is` accepts.
+template <class Predicate>
+std::size_t lines_through(const std::filesystem::path& directory, Predicate is) {
+  std::size_t count = 0;
+  bool found = false;
+  rung::read_journal(directory / "journal.jsonl", [&](const rung::journal_event& event) {
+    if (found) return;
+    ++count;
+    found = is(event);
+  });
+  REQUIRE(found);
+  return count;
+}
+
 }  // namespace
 
 TEST_CASE("a tuning cut off mid-trial and resumed decides exactly as one that never stopped") {
@@ -102,6 +126,25 @@ TEST_CASE("a tuning cut off mid-trial and resumed decides exactly as one that ne
   // results.csv is rewritten from the journal: one row per report, before and after the cut.
   CHECK(lines(cut_dir.path / "run" / "results.csv").size() == loaded.rows.size() + 1);
   CHECK(loaded.rows.size() == rung::load_experiment(whole_dir.path / "run").rows.size());
+}
+
+TEST_CASE("a trial that started but had not reported when the run died is called again from 0") {
+  temp_dir whole_dir;
+  temp_dir cut_dir;
+  make_tuner(whole_dir.path, 12, false).run(trial);
+  const std::size_t keep = lines_through(whole_dir.path / "run", [](const rung::journal_event& event) {
+    return event.kind == rung::journal_event_kind::trial_started && event.trial == 5;
+  });
+  copy_cut(whole_dir.path / "run", cut_dir.path / "run", keep);
+  std::vector<double> resumed_from;  // trial 5's calls
+  auto recording = [&](const config& c, rung::async_reporter& reporter) -> rung::awaitable<void> {
+    if (reporter.trial() == 5) resumed_from.push_back(reporter.resume_from());
+    co_await trial(c, reporter);
+  };
+  const auto result = make_tuner(cut_dir.path, 12, true).run(recording);
+  CHECK(resumed_from == std::vector<double>{0.0});
+  CHECK(result.status.num_trials_failed == 0);
+  CHECK(decisions(cut_dir.path / "run") == decisions(whole_dir.path / "run"));
 }
 
 TEST_CASE("a finished tuning resumed with a larger budget goes on where it ended") {

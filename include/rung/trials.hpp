@@ -44,7 +44,7 @@ struct trial_record {
   Config config{};
   trial_status status = trial_status::in_progress;
   std::int64_t iterations = 0;  // reports made (Syne Tune's "iter")
-  double last_resource = std::numeric_limits<double>::quiet_NaN();
+  double last_resource = 0.0;   // of the last report; 0 before the first (a relaunch resumes from it)
   double worker_time = 0.0;  // seconds spent running, pauses excluded
   double best_metric = std::numeric_limits<double>::quiet_NaN();  // of the scheduler's metric
   std::string error{};      // why it failed
