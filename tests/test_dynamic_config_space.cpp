@@ -5,8 +5,11 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rung/concepts/config_space.hpp"
@@ -136,6 +139,45 @@ TEST_CASE("dynamic_config_space: bad JSON is refused, naming the field and the v
             .starts_with("hyperparameter 'lr': lower bound"));
   CHECK(error_of(R"({"opt": {"type": "ordinal", "values": [1, 1.0]}})").starts_with("hyperparameter 'opt':"));
   CHECK(error_of(R"({"x": 1, "x": 2})") == "hyperparameter 'x': defined twice");
+}
+
+TEST_CASE("dynamic_config_space: list and object constants pass through as JSON, not as hyperparameters") {
+  const auto space = rung::dynamic_config_space::from_json(R"({
+    "width": {"type": "randint", "lower": 0, "upper": 20},
+    "list_arg": ["this", "is", "a", "list", 1, 2, 3],
+    "dict_arg": {"type": "constant", "value": {"this": 27, "is": [1, 2, 3], "even": {"a": 0}}},
+    "tags": {"type": "constant", "value": []}})");
+  CHECK(space.names() == std::vector<std::string>{"width"});
+  using constant = std::pair<std::string, std::string>;
+  CHECK(space.json_constants() ==
+        std::vector<constant>{{"list_arg", R"(["this","is","a","list",1,2,3])"},
+                              {"dict_arg", R"({"this":27,"is":[1,2,3],"even":{"a":0}})"},
+                              {"tags", "[]"}});
+  CHECK(error_of(R"({"x": 1, "l": [1], "l": [2]})") == "hyperparameter 'l': defined twice");
+  CHECK(error_of(R"({"x": [1]})") == "config_space = {}: needs at least one hyperparameter");
+  // A bare object is a domain: a misspelt one is refused, and the message says how to pass an object.
+  CHECK(error_of(R"({"x": {"typ": "uniform"}})") ==
+        R"(config_space.x.type = null: missing: name the domain (uniform, loguniform, randint, ...), or pass an )"
+        R"(object to the program as {"type": "constant", "value": {...}})");
+  CHECK(error_of(R"({"x": {"type": "constant", "value": [1], "values": 2}})") ==
+        "config_space.x.values = 2: unknown field; expected type, value");
+  CHECK(error_of(R"({"opt": {"type": "choice", "values": [[1]]}})") ==
+        "config_space.opt.values = [1]: must be a number or a string (a list or an object only as a constant)");
+}
+
+TEST_CASE("dynamic_config_space: domains at the ends of int64 and of the doubles") {
+  const auto high =
+      rung::dynamic_config_space::from_json(R"({"n": {"type": "randint", "lower": 4611686018427387904, )"
+                                            R"("upper": 9223372036854775807}})");
+  CHECK(high.midpoint().at("n") == rung::scalar_value(std::int64_t{3} << 61));
+  CHECK(high.cardinality() == std::uint64_t{1} << 62);
+  const auto full = rung::dynamic_config_space::from_json(
+      R"({"n": {"type": "randint", "lower": -9223372036854775808, "upper": 9223372036854775807}})");
+  CHECK(full.cardinality() == std::numeric_limits<std::uint64_t>::max());
+  CHECK(error_of(R"({"x": {"type": "uniform", "lower": -1.7e308, "upper": 1.7e308}})") ==
+        "hyperparameter 'x': the width of [-1.7e+308, 1.7e+308] overflows a double (upper - lower = inf)");
+  CHECK(error_of(R"({"x": {"type": "uniform", "lower": 0, "upper": 1, "lower": 0.5}})") ==
+        "config_space.x.lower: given twice (each field may appear once)");
 }
 
 TEST_CASE("dynamic_config_space: the maximum resource comes from a constant hyperparameter only") {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rung/detail/json_fields.hpp"
 #include "rung/random.hpp"
 
 namespace {
@@ -453,4 +454,31 @@ TEST_CASE("corrupted documents parse or throw json_error, nothing else") {
   }
   CHECK(accepted > 100);
   CHECK(rejected > 1000);
+}
+
+TEST_CASE("json_fields: a settings object with a key given twice is refused, naming the key") {
+  const json_value settings = parse_json(R"({"n_workers": 4, "seed": 1, "n_workers": -3})");
+  CHECK_THROWS_WITH_AS(rung::detail::json_fields(&settings, "tune.json.tuner"),
+                       "tune.json.tuner.n_workers: given twice (each field may appear once)", std::invalid_argument);
+  const json_value distinct = parse_json(R"({"b": 1, "a": 2})");
+  CHECK_NOTHROW(rung::detail::json_fields(&distinct, "tune.json.tuner"));
+}
+
+TEST_CASE("json_fields: ranged integers and numbers are checked before use, naming the value found") {
+  const json_value settings =
+      parse_json(R"({"n": -3, "big": 1e15, "ok": 7, "t": 1e300, "inf": Infinity, "nan": NaN, "half": 0.5})");
+  rung::detail::json_fields fields(&settings, "f");
+  CHECK_THROWS_WITH_AS(fields.integer("n", 1, 100000), "f.n = -3: must be a whole number from 1 to 100000",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(fields.integer("big", 1, 100000),
+                       "f.big = 1e+15: must be a whole number from 1 to 100000", std::invalid_argument);
+  CHECK(fields.integer("ok", 1, 100000) == 7);
+  CHECK(!fields.integer("absent", 1, 2));
+  CHECK_THROWS_WITH_AS(fields.number("t", 0, 1e9), "f.t = 1e+300: must be a number from 0 to 1e+09",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(fields.number("inf", 0, 1e9), "f.inf = Infinity: must be a number from 0 to 1e+09",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(fields.number("nan", 0, 1e9), "f.nan = NaN: must be a number from 0 to 1e+09",
+                       std::invalid_argument);
+  CHECK(fields.number("half", 0, 1e9) == 0.5);
 }

@@ -12,6 +12,9 @@
 //
 // Types: uniform, loguniform, randint, lograndint (lower, upper); finrange,
 // logfinrange (lower, upper, size); choice, ordinal (values); constant (value).
+// A constant list or object ("layers": [64, 32], or {"type": "constant",
+// "value": {...}}) is no hyperparameter: json_constants() keeps it as JSON
+// text for subprocess_options::json_constants to pass to the program.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -84,8 +88,9 @@ class dynamic_config_space {
   static dynamic_config_space from_json_value(const detail::json_value& document,
                                               std::string_view where = "config_space") {
     dynamic_config_space space;
-    for (auto& [name, domain] : detail::read_dynamic_space(document, where))
-      space.add(std::move(name), std::move(domain));
+    auto parts = detail::read_dynamic_space(document, where);
+    for (auto& [name, domain] : parts.domains) space.add(std::move(name), std::move(domain));
+    for (auto& [name, text] : parts.json_constants) space.add_json_constant(std::move(name), std::move(text));
     if (space.domains_.empty())
       throw std::invalid_argument(std::string(where) + " = {}: needs at least one hyperparameter");
     return space;
@@ -93,16 +98,22 @@ class dynamic_config_space {
 
   // Adds a hyperparameter; its name must be new.
   void add(std::string name, dynamic_domain domain) {
-    for (const auto& known : *names_) {
-      if (known == name) throw std::invalid_argument("hyperparameter '" + name + "': defined twice");
-    }
+    require_new_name(name);
     auto names = std::make_shared<std::vector<std::string>>(*names_);
     names->push_back(std::move(name));
     names_ = std::move(names);
     domains_.push_back(std::move(domain));
   }
+  // Adds a constant given to every trial as it is, a list or an object as JSON text; its name must be new.
+  void add_json_constant(std::string name, std::string json) {
+    require_new_name(name);
+    json_constants_.emplace_back(std::move(name), std::move(json));
+  }
 
   [[nodiscard]] const std::vector<std::string>& names() const noexcept { return *names_; }
+  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& json_constants() const noexcept {
+    return json_constants_;
+  }
   [[nodiscard]] const std::vector<dynamic_domain>& domains() const noexcept { return domains_; }
 
   [[nodiscard]] config_type sample(random_stream& rng) const {
@@ -220,6 +231,14 @@ class dynamic_config_space {
     return {names_, std::move(values)};
   }
 
+  void require_new_name(const std::string& name) const {
+    const auto is_name = [&name](const auto& constant) { return constant.first == name; };
+    if (std::find(names_->begin(), names_->end(), name) != names_->end() ||
+        std::any_of(json_constants_.begin(), json_constants_.end(), is_name)) {
+      throw std::invalid_argument("hyperparameter '" + name + "': defined twice");
+    }
+  }
+
   static scalar_value checked(const std::string& name, const dynamic_domain& domain, const scalar_value& value) {
     auto normalized = domain.normalize(value);
     if (!normalized) detail::value_outside_hyperparameter_domain(name, to_text(value), domain.describe());
@@ -228,6 +247,7 @@ class dynamic_config_space {
 
   std::shared_ptr<const std::vector<std::string>> names_ = std::make_shared<const std::vector<std::string>>();
   std::vector<dynamic_domain> domains_;
+  std::vector<std::pair<std::string, std::string>> json_constants_;
 };
 
 }  // namespace rung

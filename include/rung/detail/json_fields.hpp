@@ -21,7 +21,9 @@ class json_fields {
  public:
   // object may be null (the section is absent): every field is then absent.
   json_fields(const json_value* object, std::string where) : object_(object), where_(std::move(where)) {
-    if (object_ != nullptr && !object_->is_object()) bad_section("must be a JSON object");
+    if (object_ == nullptr) return;
+    if (!object_->is_object()) bad_section("must be a JSON object");
+    refuse_duplicate_keys();
   }
 
   [[nodiscard]] const json_value* raw(std::string_view key) {
@@ -44,6 +46,22 @@ class json_fields {
       return static_cast<std::int64_t>(value->as_double());
     }
     bad(key, *value, "must be a whole number");
+  }
+  // Range-checked before any conversion: a count or a duration out of range
+  // would overflow, or allocate without end, where it is used.
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) {
+    const auto value = integer(key);
+    if (value && (*value < min || *value > max)) {
+      bad(key, *raw(key), "must be a whole number from " + to_text(min) + " to " + to_text(max));
+    }
+    return value;
+  }
+  std::optional<double> number(std::string_view key, double min, double max) {
+    const auto value = number(key);
+    if (value && !(*value >= min && *value <= max)) {
+      bad(key, *raw(key), "must be a number from " + to_text(min) + " to " + to_text(max));
+    }
+    return value;
   }
   std::optional<std::string> text(std::string_view key) {
     const auto* value = raw(key);
@@ -124,6 +142,17 @@ class json_fields {
  private:
   [[noreturn]] void bad_section(std::string_view rule) const {
     throw std::invalid_argument(where_ + ": " + std::string(rule));
+  }
+
+  // Python's json keeps the last of two equal keys without a word; a
+  // settings file holding both means one of them is a mistake.
+  void refuse_duplicate_keys() const {
+    std::vector<std::string_view> keys;
+    for (const auto& member : object_->as_object()) keys.emplace_back(member.first);
+    std::sort(keys.begin(), keys.end());
+    if (const auto twice = std::adjacent_find(keys.begin(), keys.end()); twice != keys.end()) {
+      throw std::invalid_argument(where_ + "." + std::string(*twice) + ": given twice (each field may appear once)");
+    }
   }
 
   const json_value* object_;
