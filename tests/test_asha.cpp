@@ -396,3 +396,31 @@ TEST_CASE("promotion on the synthetic workload: trials pause at rungs, the best 
   CHECK(at_top < 100);  // of 400 started
   CHECK(run.statistics.utilization() > 0.9);  // asynchronous: workers rarely idle
 }
+
+TEST_CASE("ask/tell: trial ids may be far apart and ids never used cost nothing; a negative id is named") {
+  auto scheduler = example_b();  // promotion: rungs 1 and 3 below 9
+  constexpr rung::trial_id far = 1'000'000'000'000'000;  // a vector up to it would not fit in memory
+  for (const rung::trial_id id : {rung::trial_id{0}, far, rung::trial_id{1000}}) start(scheduler, id);
+  // Ids counted up from 1 to past 1000: trial 1000's state moves in among them and is kept.
+  for (rung::trial_id id = 1; id <= 1100; ++id) {
+    if (id != 1000) start(scheduler, id);
+  }
+  CHECK(report(scheduler, far, 1, 0.1) == P);
+  CHECK(report(scheduler, 1000, 1, 0.2) == P);
+  for (rung::trial_id id = 0; id <= 1100; ++id) {
+    if (id != 1000) REQUIRE(report(scheduler, id, 1, 0.6) == P);
+  }
+  CHECK(next_job(scheduler, 1101) == "resume " + std::to_string(far) + " from 1");  // the best two first
+  CHECK(next_job(scheduler, 1101) == "resume 1000 from 1");
+  CHECK(report(scheduler, 1000, 3, 0.2) == P);
+  CHECK(report(scheduler, far, 2, 0.1) == C);
+  CHECK(*scheduler.bracket_of(far) == 0);
+  CHECK_FALSE(scheduler.bracket_of(far + 1));
+  CHECK_THROWS_WITH_AS(report(scheduler, far + 1, 1, 0.1),
+                       "asha: report for trial 1000000000000001, which suggest() never started", std::invalid_argument);
+
+  CHECK_THROWS_WITH_AS(scheduler.suggest(-5), "asha: suggest(): trial id -5: trial ids must be >= 0",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(report(scheduler, -5, 1, 0.1), "asha: report for trial -5, which suggest() never started",
+                       std::invalid_argument);
+}

@@ -98,3 +98,16 @@ TEST_CASE("bad median stopping options are refused, naming the field and the val
                        "median_stopping: options.grace_time = Infinity: must be a finite resource (0: none)",
                        std::invalid_argument);
 }
+
+TEST_CASE("median stopping in ask/tell: trial ids far apart cost nothing; a negative id is named") {
+  auto scheduler = make({.grace_population = 2, .rank_cutoff = 0.4});
+  constexpr rung::trial_id far = 1'000'000'000'000'000;  // a vector up to it would not fit in memory
+  start(scheduler, far);
+  start(scheduler, 0);
+  CHECK(report(scheduler, far, 2, 0.1) == C);
+  CHECK(report(scheduler, 0, 2, 0.9) == S);  // 1 better of 2 = 0.5 > 0.4
+  CHECK(report(scheduler, far, 3, 0.3) == C);
+  CHECK(report(scheduler, 0, 3, 0.15) == S);  // its average, 0.525, against far's 0.2
+  CHECK_THROWS_WITH_AS(scheduler.suggest(-5), "fifo_scheduler: suggest(): trial id -5: trial ids must be >= 0",
+                       std::invalid_argument);
+}

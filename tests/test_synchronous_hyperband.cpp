@@ -161,6 +161,8 @@ TEST_CASE("bad synchronous Hyperband options are refused, naming the field and t
                        "space (x, epochs)",
                        std::invalid_argument);
   auto scheduler = make();
+  CHECK_THROWS_WITH_AS(scheduler.suggest(-5), "synchronous_hyperband: suggest(): trial id -5: trial ids must be >= 0",
+                       std::invalid_argument);
   REQUIRE(next_job(scheduler, 0) == "start 0");
   CHECK_THROWS_WITH_AS(report(scheduler, 0, 0.5, 1.0),
                        "synchronous_hyperband: trial 0 reported epoch = 0.5: the resource must be a whole number >= "

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "rung/decision.hpp"
 #include "rung/detail/format.hpp"
 #include "rung/scalar.hpp"
 
@@ -26,6 +27,14 @@ std::optional<scalar_value> find_config_value(const Config& config, std::string_
                                     std::string_view rule) {
   throw std::invalid_argument(std::string(scheduler) + ": options." + std::string(field) + " = " +
                               std::string(value) + ": " + std::string(rule));
+}
+
+// Drivers number trials 0, 1, 2, ...; an ask/tell caller may skip ids, but not go below 0.
+inline void require_trial_id(std::string_view scheduler, trial_id id) {
+  if (id < 0) {
+    throw std::invalid_argument(std::string(scheduler) + ": suggest(): trial id " + to_text(id) +
+                                ": trial ids must be >= 0");
+  }
 }
 
 inline void require_metric(std::string_view scheduler, std::string_view metric) {

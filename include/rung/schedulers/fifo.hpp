@@ -38,6 +38,7 @@ class fifo_scheduler {
   }
 
   suggestion<config_type> suggest(trial_id new_id) {
+    detail::require_trial_id("fifo_scheduler", new_id);
     auto config = searcher_.suggest(new_id);
     if (!config) return search_exhausted{};
     if (!max_resource_.fixed()) trial_limits_.set(new_id, max_resource_(*config));

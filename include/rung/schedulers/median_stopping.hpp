@@ -25,12 +25,12 @@
 #include <optional>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "rung/concepts/scheduler.hpp"
 #include "rung/decision.hpp"
 #include "rung/detail/format.hpp"
 #include "rung/detail/order_statistic_tree.hpp"
+#include "rung/detail/per_trial.hpp"
 #include "rung/detail/scheduler_options.hpp"
 
 namespace rung {
@@ -76,7 +76,7 @@ class median_stopping : public detail::searcher_type_of<Inner> {
     double value = rank_value(inner_.metric_mode(), obs.metric);
     if (inner_.metric_mode() == mode::max) value = -value;  // smaller is better from here on
     if (options_.running_average) {
-      average& so_far = averages_.touch(obs.trial);
+      average& so_far = averages_.slot(obs.trial);
       so_far.sum += value;
       so_far.count += 1;
       value = so_far.sum / static_cast<double>(so_far.count);
@@ -113,18 +113,6 @@ class median_stopping : public detail::searcher_type_of<Inner> {
     double sum = 0;
     std::int64_t count = 0;
   };
-  // A per_trial whose entries are made on first use.
-  class averages {
-   public:
-    average& touch(trial_id id) {
-      const auto index = static_cast<std::size_t>(id);
-      if (index >= values_.size()) values_.resize(index + 1);
-      return values_[index];
-    }
-
-   private:
-    std::vector<average> values_;
-  };
 
   static median_stopping_options checked(median_stopping_options options) {
     using detail::to_text;
@@ -142,7 +130,7 @@ class median_stopping : public detail::searcher_type_of<Inner> {
 
   Inner inner_;
   median_stopping_options options_;
-  averages averages_;
+  detail::per_trial<average> averages_;
   std::map<double, detail::order_statistic_tree> by_resource_;  // ordered: nothing depends on hashing
 };
 

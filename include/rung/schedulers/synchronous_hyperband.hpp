@@ -70,6 +70,7 @@ class synchronous_hyperband {
   }
 
   suggestion<config_type> suggest(trial_id new_id, trial_admission admission = trial_admission::new_or_paused) {
+    detail::require_trial_id(name, new_id);
     while (!finished_) {
       const bool exhausted_before = searcher_exhausted_;
       for (auto& run : runs_) {
