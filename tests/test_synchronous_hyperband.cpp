@@ -33,8 +33,9 @@ auto make(std::optional<std::int64_t> brackets = std::nullopt, std::int64_t iter
 }
 
 template <class Scheduler>
-std::string next_job(Scheduler& scheduler, rung::trial_id new_id) {
-  const auto next = scheduler.suggest(new_id);
+std::string next_job(Scheduler& scheduler, rung::trial_id new_id,
+                     rung::trial_admission admission = rung::trial_admission::new_or_paused) {
+  const auto next = scheduler.suggest(new_id, admission);
   if (std::holds_alternative<rung::start_trial<typename Scheduler::config_type>>(next)) {
     return "start " + std::to_string(new_id);
   }
@@ -137,6 +138,20 @@ TEST_CASE("a searcher that runs out closes the rung with the trials it has") {
   CHECK(next_job(scheduler, 4) == "resume 0 from 3");
   CHECK(report(scheduler, 0, 9, 0.0) == S);
   CHECK(next_job(scheduler, 4) == "exhausted");
+}
+
+TEST_CASE("once no more trials may start, the first rung waits for them: a larger budget goes on from there") {
+  constexpr auto paused_only = rung::trial_admission::paused_only;
+  auto scheduler = make(1);
+  for (rung::trial_id id = 0; id < 4; ++id) REQUIRE(next_job(scheduler, id) == "start " + std::to_string(id));
+  CHECK(next_job(scheduler, 4, paused_only) == "wait");
+  for (rung::trial_id id = 0; id < 4; ++id) REQUIRE(report(scheduler, id, 1, value_of(id)) == P);
+  CHECK(next_job(scheduler, 4, paused_only) == "wait");  // the rung holds 4 of its 9: nothing to promote yet
+  // As if the tuning went on with a larger budget: the rung fills, then its best go on.
+  for (rung::trial_id id = 4; id < 9; ++id) REQUIRE(next_job(scheduler, id) == "start " + std::to_string(id));
+  for (rung::trial_id id = 4; id < 9; ++id) REQUIRE(report(scheduler, id, 1, value_of(id)) == P);
+  CHECK(next_job(scheduler, 9, paused_only) == "resume 1 from 1");
+  CHECK(next_job(scheduler, 9, paused_only) == "resume 3 from 1");
 }
 
 TEST_CASE("bad synchronous Hyperband options are refused, naming the field and the value") {

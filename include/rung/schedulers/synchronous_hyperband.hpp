@@ -201,7 +201,10 @@ class synchronous_hyperband {
   // A start or resume from this bracket's rung, if it has one to give.
   std::optional<suggestion<config_type>> job_from(bracket_run& run, trial_id new_id, trial_admission admission) {
     if (run.rung == 0 && !searcher_exhausted_ && run.members.size() < wanted(run)) {
-      if (auto config = admission == trial_admission::new_or_paused ? searcher_.suggest(new_id) : std::nullopt) {
+      // Only a new trial would do. With none allowed, nothing changes: the
+      // rung waits, so that a resume with a larger budget goes on from here.
+      if (admission == trial_admission::paused_only) return std::nullopt;
+      if (auto config = searcher_.suggest(new_id)) {
         run.members.push_back(new_id);
         ++run.dispatched;
         trials_.set(new_id, trial_state{.serial = run.serial, .phase = trial_phase::running});
