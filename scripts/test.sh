@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # rung's test command: installs what is missing (scripts/install-deps.sh),
 # then two passes, each its own build tree under build/:
-#   1. release   -O2 with assertions on (no NDEBUG, and libstdc++'s own
-#                checks: _GLIBCXX_ASSERTIONS): the library's tests, examples
-#                and tools built, every ctest (unit, headers, compile-fail,
-#                package consumers, versions).
+#   1. release   CMake's own Release flags (-O3 -DNDEBUG), the build users
+#                get, plus libstdc++'s checks (_GLIBCXX_ASSERTIONS): the
+#                library's tests, examples and tools built, every ctest
+#                (unit, headers, compile-fail, package consumers, versions).
 #   2. sanitize  -O0 with AddressSanitizer and UndefinedBehaviorSanitizer:
 #                the test binary only, `ctest -LE once` (the packaging and
 #                compile checks do not change under sanitizers).
@@ -54,7 +54,7 @@ benchmarks=${RUNG_TEST_BENCHMARKS:-OFF}
 # Pass 1: optimised, assertions on.
 release=$build_dir/release
 if step "release: configure" cmake -S "$root" -B "$release" -G Ninja "${launcher[@]}" \
-     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -D_GLIBCXX_ASSERTIONS" \
+     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-D_GLIBCXX_ASSERTIONS" -DRUNG_WERROR=ON \
      -DRUNG_BUILD_TESTS=ON -DRUNG_BUILD_EXAMPLES=ON -DRUNG_BUILD_BENCHMARKS="$benchmarks" &&
    step "release: build" cmake --build "$release" --parallel "$jobs"; then
   step "release: ctest" ctest --test-dir "$release" "${ctest_options[@]}"
@@ -66,7 +66,7 @@ fi
 sanitize=$build_dir/sanitize
 sanitizer_flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 if step "sanitize: configure" cmake -S "$root" -B "$sanitize" -G Ninja "${launcher[@]}" \
-     -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" -DCMAKE_CXX_FLAGS="$sanitizer_flags" \
+     -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" -DCMAKE_CXX_FLAGS="$sanitizer_flags" -DRUNG_WERROR=ON \
      -DRUNG_BUILD_TESTS=ON -DRUNG_BUILD_EXAMPLES=OFF -DRUNG_BUILD_BENCHMARKS=OFF &&
    step "sanitize: build" cmake --build "$sanitize" --parallel "$jobs"; then
   step "sanitize: ctest" env UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \

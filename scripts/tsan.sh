@@ -29,7 +29,7 @@ if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCH
 # Boost.Asio uses; with -Werror that warning would stop the build.
 cmake -S "$root" -B "$build" -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan" \
-  -DRUNG_BUILD_TESTS=ON -DRUNG_BUILD_EXAMPLES=OFF -DRUNG_BUILD_BENCHMARKS=OFF -DRUNG_BUILD_TOOLS=OFF \
+  -DRUNG_WERROR=ON -DRUNG_BUILD_TESTS=ON -DRUNG_BUILD_EXAMPLES=OFF -DRUNG_BUILD_BENCHMARKS=OFF -DRUNG_BUILD_TOOLS=OFF \
   -DRUNG_TEST_AREAS="$area_list"
 cmake --build "$build" --target rung_tests --parallel "$jobs"
 

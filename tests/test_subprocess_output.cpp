@@ -15,19 +15,30 @@ using rung::detail::line_splitter;
 using rung::detail::parse_tune_metric_line;
 using rung::detail::tune_metric_line;
 
-// Every line the splitter gives for these chunks, marked "!" when truncated.
+// A line as the tests spell it: "!<length>:" before a truncated one. Built
+// with appends: GCC 12 at -O3 flags `"!" + std::string` with a false
+// -Wrestrict.
+template <class Line>
+std::string marked(const Line& line) {
+  std::string text;
+  if (line.truncated) {
+    text += '!';
+    text += std::to_string(line.length);
+    text += ':';
+  }
+  text += line.text;
+  return text;
+}
+
+// Every line the splitter gives for these chunks.
 std::vector<std::string> split(std::size_t max_line_bytes, const std::vector<std::string>& chunks) {
   line_splitter lines(max_line_bytes);
   std::vector<std::string> out;
   for (const auto& chunk : chunks) {
     lines.append(chunk);
-    while (const auto line = lines.next()) {
-      out.push_back((line->truncated ? "!" + std::to_string(line->length) + ":" : "") + std::string(line->text));
-    }
+    while (const auto line = lines.next()) out.push_back(marked(*line));
   }
-  if (const auto line = lines.rest()) {
-    out.push_back((line->truncated ? "!" + std::to_string(line->length) + ":" : "") + std::string(line->text));
-  }
+  if (const auto line = lines.rest()) out.push_back(marked(*line));
   return out;
 }
 
