@@ -4,7 +4,7 @@
 Exits 0 when every value matches bit for bit (and the cost model and epoch
 range behave as specified), 1 otherwise, printing each mismatch; meant to run
 as a ctest with /usr/bin/python3. The expected values are copied from
-/work/shared/bench/workload.md, not from the module under test.
+docs/synthetic_workload.md, not from the module under test.
 """
 
 import math

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The shared synthetic workload "synthetic-lc" (spec: /work/shared/bench/workload.md).
+"""The shared synthetic workload "synthetic-lc" (spec: docs/synthetic_workload.md).
 
 A plain-Python twin of benchmarks/support/synthetic_workload.hpp, for the
 Optuna and Syne Tune comparison scripts. Only the math module is used, and

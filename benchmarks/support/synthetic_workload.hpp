@@ -1,5 +1,5 @@
 // The shared synthetic benchmark workload "synthetic-lc", specified bit for
-// bit in /work/shared/bench/workload.md.
+// bit in docs/synthetic_workload.md.
 //
 // What it is for: every benchmark comparison in the project (rung against
 // Optuna and Syne Tune, the simulator, scheduler against scheduler) runs on
