@@ -56,8 +56,9 @@ rung::decision report(Scheduler& scheduler, rung::trial_id id, double resource, 
 
 // "new" or "resume <id> from <resource>".
 template <class Scheduler>
-std::string next_job(Scheduler& scheduler, rung::trial_id new_id) {
-  const auto next = scheduler.suggest(new_id);
+std::string next_job(Scheduler& scheduler, rung::trial_id new_id,
+                     rung::trial_admission admission = rung::trial_admission::new_or_paused) {
+  const auto next = scheduler.suggest(new_id, admission);
   if (std::holds_alternative<rung::start_trial<typename Scheduler::config_type>>(next)) return "new";
   if (const auto* resume = std::get_if<rung::resume_trial>(&next)) {
     return "resume " + std::to_string(resume->trial) + " from " + rung::detail::to_text(resume->from_resource);
@@ -285,6 +286,30 @@ TEST_CASE("Hyperband brackets: the draw follows the distribution; a trial skips 
   CHECK(promotion.rung_size(2, 2) == 1);
   CHECK(promotion.rung_size(2, 0) == 0);  // brackets keep their rungs apart
   CHECK(make(rung::asha_type::stopping, false, 8).bracket_distribution() == stopping.bracket_distribution());
+}
+
+TEST_CASE("Hyperband brackets: a suggestion that hands out nothing uses up no draw, so a journal replays in step") {
+  for (const auto type : {rung::asha_type::stopping, rung::asha_type::promotion}) {
+    for (const bool per_bracket : {false, true}) {
+      CAPTURE(per_bracket);
+      const rung::asha_options options{.metric = "y",
+                                       .max_t = 81,
+                                       .type = type,
+                                       .brackets = 3,
+                                       .rung_system_per_bracket = per_bracket,
+                                       .seed = 5};
+      auto live = rung::asha(rung::random_searcher(space27), options);
+      auto replayed = rung::asha(rung::random_searcher(space27), options);  // sees only what a journal records
+      for (rung::trial_id id = 0; id < 40; ++id) {
+        // Capped: nothing is paused, so nothing to hand out (the journal records nothing).
+        CHECK(next_job(live, id) == "new");
+        CHECK(next_job(live, id + 1000, rung::trial_admission::paused_only) ==
+              (type == rung::asha_type::promotion ? "wait" : "exhausted"));
+        start(replayed, id);
+        CHECK(live.bracket_of(id) == replayed.bracket_of(id));
+      }
+    }
+  }
 }
 
 TEST_CASE("bad options are refused, naming the field and the value") {

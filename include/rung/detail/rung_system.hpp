@@ -49,17 +49,16 @@ class rung_system {
   [[nodiscard]] std::size_t num_brackets() const noexcept { return weights_.size(); }
   [[nodiscard]] const std::vector<double>& bracket_distribution() const noexcept { return weights_; }
 
-  // The bracket of the next job; with one bracket nothing is drawn.
-  std::size_t draw_bracket() {
+  // The bracket of the next job; with one bracket nothing is drawn. It is
+  // drawn once and kept until a job takes it (take_bracket()): a suggestion
+  // that hands out nothing leaves nothing in the journal, so it must not use
+  // up a draw, or a replay of the journal would draw out of step.
+  std::size_t next_bracket() {
     if (weights_.size() == 1) return 0;
-    const double u = random_.uniform01();
-    double cumulative = 0;
-    for (std::size_t s = 0; s + 1 < weights_.size(); ++s) {
-      cumulative += weights_[s];
-      if (u < cumulative) return s;
-    }
-    return weights_.size() - 1;
+    if (!pending_bracket_) pending_bracket_ = draw_bracket();
+    return *pending_bracket_;
   }
+  void take_bracket() noexcept { pending_bracket_.reset(); }
 
   // Stopping: records the value of a trial of `bracket` at rung j and
   // judges it against the rung, itself included. True: it continues.
@@ -112,6 +111,16 @@ class rung_system {
     return (config_.per_bracket ? bracket : 0) * ladder_.size() + j;
   }
 
+  std::size_t draw_bracket() {
+    const double u = random_.uniform01();
+    double cumulative = 0;
+    for (std::size_t s = 0; s + 1 < weights_.size(); ++s) {
+      cumulative += weights_[s];
+      if (u < cumulative) return s;
+    }
+    return weights_.size() - 1;
+  }
+
   [[nodiscard]] cutoff_query query(std::size_t j, cutoff_use use) const {
     return {.mode = config_.metric_mode,
             .quantile = ladder_.promotion_quantile(j),
@@ -125,6 +134,7 @@ class rung_system {
   std::vector<double> weights_;
   Rule rule_;
   random_stream random_;
+  std::optional<std::size_t> pending_bracket_;  // drawn, not yet taken by a job
   std::vector<rung> rungs_;  // system * ladder size + level index
   std::vector<std::uint64_t> judged_unpromotable_at_;  // by rung: its changes() when nothing qualified
 };

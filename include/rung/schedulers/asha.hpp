@@ -84,9 +84,10 @@ class asha {
 
   suggestion<config_type> suggest(trial_id new_id, trial_admission admission = trial_admission::new_or_paused) {
     detail::require_trial_id(name, new_id);
-    const std::size_t bracket = rungs_.draw_bracket();  // drawn for every job, as Syne Tune does
+    const std::size_t bracket = rungs_.next_bracket();  // drawn for every job, as Syne Tune does
     if (options_.type == asha_type::promotion) {
       if (const auto promoted = rungs_.promote(bracket)) {
+        rungs_.take_bracket();
         trial_state& state = *trials_.find(promoted->trial);
         state.phase = trial_phase::running;
         state.milestone = static_cast<std::uint8_t>(promoted->from_rung + 1);
@@ -100,6 +101,7 @@ class asha {
       const bool may_promote = options_.type == asha_type::promotion && running_ > 0;
       return may_promote ? suggestion<config_type>{wait_for_trials{}} : suggestion<config_type>{search_exhausted{}};
     }
+    rungs_.take_bracket();
     trials_.set(new_id, trial_state{.bracket = static_cast<std::uint8_t>(bracket),
                                     .milestone = static_cast<std::uint8_t>(bracket),
                                     .phase = trial_phase::running});
