@@ -2,11 +2,14 @@
 // 8 workers, results recorded to an experiment directory as a user runs it.
 // One JSON line per trial form. Target: at most 20 us per trial.
 //   bench_event_loop [trials] [workers]
+// RUNG_BENCH_JOURNAL_SYNC=none|periodic|every_event chooses the journal's
+// sync policy (tuner_options::journal_sync; default none, as users run it).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "rung/config_space.hpp"
 #include "rung/schedulers/fifo.hpp"
@@ -23,6 +26,15 @@ double objective(const config& c) {
   return c.get<"learning_rate">() * static_cast<double>(c.get<"units">()) * (c.get<"optimizer">() == "adam" ? 1 : 2);
 }
 
+rung::journal_sync sync_policy() {
+  const char* chosen = std::getenv("RUNG_BENCH_JOURNAL_SYNC");
+  for (const auto policy : {rung::journal_sync::none, rung::journal_sync::periodic, rung::journal_sync::every_event}) {
+    if (chosen == nullptr || rung::to_string(policy) == chosen) return policy;
+  }
+  std::fprintf(stderr, "RUNG_BENCH_JOURNAL_SYNC=%s: must be none, periodic or every_event\n", chosen);
+  std::exit(2);
+}
+
 template <class Trial>
 void measure(const char* form, Trial trial, std::int64_t trials, std::size_t workers) {
   const auto root = std::filesystem::temp_directory_path() / "rung-bench-event-loop";
@@ -35,6 +47,7 @@ void measure(const char* form, Trial trial, std::int64_t trials, std::size_t wor
                      .name = form,
                      .experiment_root = root,
                      .record_results = recording,
+                     .journal_sync = sync_policy(),
                      .log = nullptr});
   const auto start = std::chrono::steady_clock::now();
   const auto result = tuner.run(trial);
@@ -45,10 +58,10 @@ void measure(const char* form, Trial trial, std::int64_t trials, std::size_t wor
     std::exit(1);
   }
   std::printf(R"({"benchmark":"bench_event_loop","form":"%s","trials":%lld,"workers":%zu,"recording":%s,)"
-              R"("seconds":%.3f,"us_per_trial":%.2f})"
+              R"("journal_sync":"%s","seconds":%.3f,"us_per_trial":%.2f})"
               "\n",
-              form, static_cast<long long>(trials), workers, recording ? "true" : "false", seconds,
-              seconds * 1e6 / static_cast<double>(trials));
+              form, static_cast<long long>(trials), workers, recording ? "true" : "false",
+              rung::to_string(sync_policy()).data(), seconds, seconds * 1e6 / static_cast<double>(trials));
   std::fflush(stdout);
   std::filesystem::remove_all(root);
 }

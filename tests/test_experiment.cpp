@@ -135,3 +135,19 @@ TEST_CASE("an experiment directory is never overwritten") {
   (void)run_tuning(dir.path);
   CHECK_THROWS_WITH_AS((void)run_tuning(dir.path), doctest::Contains("already holds a journal"), std::invalid_argument);
 }
+
+TEST_CASE("a damaged metadata.json is an error naming the file") {
+  temp_dir dir;
+  const auto result = run_tuning(dir.path);
+  const auto metadata = result.experiment_dir / "metadata.json";
+  std::ifstream in(metadata);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  std::ofstream(metadata, std::ios::trunc) << text.substr(0, text.size() / 2);
+  CHECK_THROWS_WITH_AS((void)rung::load_experiment(result.experiment_dir),
+                       doctest::Contains((metadata.string() + ": JSON").c_str()), std::invalid_argument);
+  std::ofstream(metadata, std::ios::trunc) << R"({"tuner_name":"exp"})";
+  CHECK_THROWS_WITH_AS((void)rung::load_experiment(result.experiment_dir),
+                       doctest::Contains((metadata.string() + ": missing field 'metric'").c_str()),
+                       std::invalid_argument);
+}

@@ -53,7 +53,7 @@ class tuner {
       }
       const auto directory =
           options_.experiment_root / (options_.name.empty() ? detail::timestamped_name("rung") : options_.name);
-      experiment_recorder recorder(directory, scheduler_.space(), options_.resume);
+      experiment_recorder recorder(directory, scheduler_.space(), options_.resume, options_.journal_sync);
       if (options_.log) *options_.log << "rung: results of trials will be saved on " << directory.string() << '\n';
       return run_with(trial, recorder, directory);
     }
@@ -93,7 +93,16 @@ class tuner {
         scheduler_, recorder, trial, options_,
         detail::session_options{options_.metrics, scheduler_metric_, options_.stop_criterion, options_.max_failures},
         directory.empty() ? std::filesystem::temp_directory_path() / "rung-trials" : directory / "trials");
-    if (options_.resume) driver.replay(directory / journal_file_name);
+    if (options_.resume) {
+      if constexpr (requires { recorder.open_to_resume(description); }) {  // validate(): resuming records
+        const auto kept = recorder.open_to_resume(description);
+        if (kept.truncated && options_.log) {
+          *options_.log << "rung: " << (directory / journal_file_name).string() << ": cut off "
+                        << kept.describe_tail() << ", kept the " << kept.events << " complete lines before it\n";
+        }
+      }
+      driver.replay(directory / journal_file_name);
+    }
     driver.run(description);
     auto result = detail::collect_result(scheduler_, driver.session(), directory);
     if (options_.log) detail::print_summary(*options_.log, scheduler_, driver.session(), result);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rung/decision.hpp"
+#include "rung/journal_sync.hpp"
 #include "rung/stop_criterion.hpp"
 #include "rung/trials.hpp"
 #include "rung/tuning_status.hpp"
@@ -32,6 +33,10 @@ struct tuner_options {
   // every event, trials that were running are called again with
   // resume_from(), and the counts of the stop criterion include the earlier run.
   bool resume = false;
+  // How hard the journal is pushed to the disk: what a power loss can take
+  // (a crash of the process takes nothing recorded under any policy). none,
+  // periodic (every results_update_interval) or every_event: see journal_sync.hpp.
+  rung::journal_sync journal_sync = rung::journal_sync::none;
   std::ostream* log = &std::cout;                // status tables and messages; nullptr: silent
   // Paused trials keep their state in memory (report() waits). false: a
   // paused trial is asked to checkpoint and return (report() returns

@@ -3,7 +3,11 @@
 that the seeds' plotting code (Dive into Deep Learning, 19.3/19.5) runs on
 it unchanged, and that results.csv agrees with the journal.
 
-usage: check_results_readable.py EXPERIMENT_DIR
+usage: check_results_readable.py [--journal-only] EXPERIMENT_DIR
+
+--journal-only checks journal.jsonl alone (a tuning killed mid-run, whose
+results.csv is behind): valid JSON Lines that pandas reads, every line
+numbered by its "seq".
 """
 import json
 import math
@@ -16,7 +20,27 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
+def check_journal(directory: str) -> list:
+    """The journal's events, or an exception saying what is wrong with it."""
+    path = f"{directory}/journal.jsonl"
+    text = open(path, "rb").read()
+    if b"\0" in text:
+        raise ValueError(f"{path} holds zero bytes")
+    if not text.endswith(b"\n"):
+        raise ValueError(f"{path} does not end in a complete line")
+    events = [json.loads(line) for line in text.decode().splitlines()]
+    table = pd.read_json(path, lines=True)
+    if len(table) != len(events) or list(table["seq"]) != list(range(len(events))):
+        raise ValueError(f"{path}: pandas reads {len(table)} rows, seq {list(table['seq'])[:5]}...")
+    return events
+
+
 def main(directory: str) -> int:
+    try:
+        journal = check_journal(directory)
+    except ValueError as error:
+        print(error)
+        return 1
     metadata = json.load(open(f"{directory}/metadata.json"))
     results = pd.read_csv(f"{directory}/results.csv")
     metric = metadata["metric"]
@@ -40,7 +64,6 @@ def main(directory: str) -> int:
     # Exact comparison with the journal: pandas' default float parser may be
     # off in the last bit; its round-trip parser reads what rung wrote.
     results = pd.read_csv(f"{directory}/results.csv", float_precision="round_trip")
-    journal = [json.loads(line) for line in open(f"{directory}/journal.jsonl") if line.strip("\0\n")]
     reports = [event for event in journal if event["event"] == "report"]
     if len(reports) != len(results):
         print(f"journal has {len(reports)} reports, results.csv {len(results)} rows")
@@ -61,4 +84,8 @@ def main(directory: str) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--journal-only":
+        events = check_journal(sys.argv[2])
+        print(f"ok: {len(events)} events")
+        sys.exit(0)
     sys.exit(main(sys.argv[1]))

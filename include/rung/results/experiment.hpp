@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <optional>
 #include <range/v3/numeric/accumulate.hpp>
@@ -25,6 +24,7 @@
 
 #include "rung/decision.hpp"
 #include "rung/detail/json.hpp"
+#include "rung/detail/metadata_file.hpp"
 #include "rung/incumbent_point.hpp"
 #include "rung/results/journal.hpp"
 #include "rung/results/experiment_recorder.hpp"
@@ -192,26 +192,31 @@ class experiment_builder {
 };
 
 inline experiment_metadata read_metadata(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::invalid_argument("cannot read " + file.string() + ": not an experiment directory?");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const json_value json = parse_json(text);
+  const json_value json = read_metadata_json(file);
   experiment_metadata metadata;
-  metadata.name = field(json, "tuner_name").as_string();
-  metadata.metric = field(json, "metric").as_string();
-  metadata.mode = field(json, "metric_mode").as_string() == "max" ? mode::max : mode::min;
-  for (const auto& name : field(json, "metric_names").as_array()) metadata.metric_names.push_back(name.as_string());
-  metadata.resource_attr = field(json, "resource_attr").as_string();
-  for (const auto& [name, domain] : field(json, "config_space").as_object()) metadata.hyperparameter_names.push_back(name);
-  metadata.n_workers = static_cast<std::size_t>(field(json, "n_workers").as_int64());
-  metadata.scheduler = field(json, "scheduler_name").as_string();
-  metadata.driver = field(json, "driver").as_string();
+  try {
+    metadata.name = field(json, "tuner_name").as_string();
+    metadata.metric = field(json, "metric").as_string();
+    metadata.mode = field(json, "metric_mode").as_string() == "max" ? mode::max : mode::min;
+    for (const auto& name : field(json, "metric_names").as_array()) metadata.metric_names.push_back(name.as_string());
+    metadata.resource_attr = field(json, "resource_attr").as_string();
+    for (const auto& [name, domain] : field(json, "config_space").as_object()) {
+      metadata.hyperparameter_names.push_back(name);
+    }
+    metadata.n_workers = static_cast<std::size_t>(field(json, "n_workers").as_int64());
+    metadata.scheduler = field(json, "scheduler_name").as_string();
+    metadata.driver = field(json, "driver").as_string();
+  } catch (const std::exception& error) {
+    throw std::invalid_argument(file.string() + ": " + error.what());
+  }
   return metadata;
 }
 }  // namespace detail
 
 // Reads metadata.json and journal.jsonl of an experiment directory. A
-// malformed file is an error naming the file and line.
+// malformed file is an error naming the file (and the journal's line). A
+// journal whose last line is cut off (a running or crashed tuning) loads
+// what precedes it, with `truncated` set.
 inline experiment load_experiment(const std::filesystem::path& directory) {
   experiment result;
   result.metadata = detail::read_metadata(directory / metadata_file_name);

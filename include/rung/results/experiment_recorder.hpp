@@ -1,8 +1,10 @@
 // Writes an experiment directory as the tuning goes:
-//   metadata.json   what the experiment is (metrics, mode, space, workers)
-//   journal.jsonl   every event, one JSON object per line, flushed as it
-//                   happens: the record a crash cannot take away, and what
-//                   load_experiment and a resumed tuning read
+//   metadata.json   what the experiment is (metrics, mode, space, workers),
+//                   written atomically
+//   journal.jsonl   every event, one JSON object per line, in the file as it
+//                   happens (see detail/journal_file.hpp and journal_sync.hpp
+//                   for what a crash or a power loss can take): the record
+//                   that load_experiment and a resumed tuning read
 //   results.csv     one row per report with Syne Tune's column names
 //                   (trial_id, st_tuner_time, st_worker_time, st_decision,
 //                   status, config_<name>, the resource and the metrics), so
@@ -10,12 +12,9 @@
 #pragma once
 
 #include <algorithm>
-#include <chrono>
-#include <limits>
-#include <variant>
-#include <vector>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -23,16 +22,19 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <variant>
+#include <vector>
 
 #include "rung/decision.hpp"
 #include "rung/detail/csv.hpp"
+#include "rung/detail/journal_file.hpp"
 #include "rung/detail/json_write.hpp"
-#include "rung/detail/mapped_append_file.hpp"
+#include "rung/detail/metadata_file.hpp"
 #include "rung/experiment_description.hpp"
+#include "rung/journal_sync.hpp"
 #include "rung/results/journal.hpp"
 #include "rung/trials.hpp"
 #include "rung/tuning_status.hpp"
-#include "rung/version.hpp"
 
 namespace rung {
 
@@ -67,9 +69,10 @@ class experiment_recorder {
   using config_type = typename Space::config_type;
 
   // Creates `directory` (and its parents); refuses one that already holds a
-  // journal, unless `resume` (then it appends to it) .
-  experiment_recorder(std::filesystem::path directory, Space space, bool resume = false)
-      : directory_(std::move(directory)), space_(std::move(space)) {
+  // journal, unless `resume` (then open_to_resume() goes on with it).
+  experiment_recorder(std::filesystem::path directory, Space space, bool resume = false,
+                      journal_sync sync = journal_sync::none)
+      : directory_(std::move(directory)), space_(std::move(space)), sync_(sync) {
     std::filesystem::create_directories(directory_);
     const bool has_journal = std::filesystem::exists(directory_ / journal_file_name);
     if (has_journal && !resume) {
@@ -83,156 +86,182 @@ class experiment_recorder {
 
   [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
 
-  void tuning_started(const experiment_description& description, double now) {
+  // Before a resumed tuning replays the journal: locks it, checks that
+  // metadata.json describes the same experiment, reads every line (damage
+  // is an error naming the file and the line), cuts off what follows the
+  // last complete line (see journal_summary::describe_tail) so that nothing
+  // is appended to a partial line, and rewrites results.csv from it.
+  journal_summary open_to_resume(const experiment_description& description) {
     description_ = description;
-    if (!description.resumed) write_metadata();
-    journal_.emplace(directory_ / journal_file_name);
-    if (description.resumed) {
-      rewrite_results_from_journal();
-    } else {
-      results_ = detail::open_for_writing(directory_ / results_file_name);
-      // Large buffer for results.csv: it is flushed on flush(), the journal on every event.
-      std::setvbuf(results_.get(), nullptr, _IOFBF, 1U << 16U);
-      write_results_header();
+    const auto journal = directory_ / journal_file_name;
+    journal_.emplace(journal, detail::journal_file::open_mode::append, sync_);
+    const auto results = directory_ / results_file_name;
+    auto rewritten = results;
+    rewritten += ".tmp";
+    journal_summary summary;
+    try {
+      detail::check_metadata_matches(directory_ / metadata_file_name, description_);
+      open_results(rewritten);
+      summary = rewrite_results_from_journal(journal);
+      if (summary.truncated) journal_->cut_to(summary.complete_size);
+      std::filesystem::rename(rewritten, results);  // the handle writes on, now to results.csv
+    } catch (...) {  // the experiment stays as it was: results.csv untouched, the journal unlocked
+      results_.reset();
+      std::filesystem::remove(rewritten);
+      journal_.reset();
+      throw;
     }
-    line_ = R"({"event":"tuning_started","time":)";
-    detail::append_number(line_, now);
-    line_ += R"(,"name":)";
+    seq_ = summary.events;
+    dropped_bytes_ = summary.tail_size;
+    return summary;
+  }
+
+  void tuning_started(const experiment_description& description, double now) {
+    if (!journal_) {  // a new experiment (a resumed one was opened by open_to_resume)
+      description_ = description;
+      journal_.emplace(directory_ / journal_file_name, detail::journal_file::open_mode::create, sync_);
+      detail::write_metadata(directory_ / metadata_file_name, description_, sync_);
+      open_results(directory_ / results_file_name);
+    }
+    begin_event(journal_event_kind::tuning_started, now);
+    key(journal_key::name);
     detail::append_json_string(line_, description_.name);
-    if (description.resumed) line_ += R"(,"resumed":true)";
-    line_ += '}';
+    if (description.resumed) {
+      key(journal_key::resumed);
+      line_ += "true";
+      key(journal_key::dropped_bytes);
+      detail::append_number(line_, dropped_bytes_);
+    }
     write_event();
   }
 
   void trial_started(const trial_record<config_type>& trial, double now) {
-    begin_event("trial_started", trial.id, now);
-    line_ += R"(,"config":)";
+    begin_trial_event(journal_event_kind::trial_started, trial.id, now);
+    key(journal_key::config);
     space_.append_json(line_, trial.config);
-    line_ += '}';
     write_event();
   }
 
   void trial_resumed(const trial_record<config_type>& trial, double from_resource, double now) {
-    begin_event("trial_resumed", trial.id, now);
-    line_ += R"(,"from_resource":)";
+    begin_trial_event(journal_event_kind::trial_resumed, trial.id, now);
+    key(journal_key::from_resource);
     detail::append_number(line_, from_resource);
-    line_ += '}';
     write_event();
   }
 
   void trial_reported(const trial_record<config_type>& trial, double resource, std::span<const double> metrics,
                       decision outcome, double now) {
-    begin_event("report", trial.id, now);
-    line_ += R"(,"worker_time":)";
+    begin_trial_event(journal_event_kind::report, trial.id, now);
+    key(journal_key::worker_time);
     detail::append_number(line_, trial.worker_time);
-    line_ += R"(,"resource":)";
+    key(journal_key::resource);
     detail::append_number(line_, resource);
-    line_ += R"(,"metrics":{)";
+    key(journal_key::metrics);
+    line_ += '{';
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       if (i != 0) line_ += ',';
       detail::append_json_key(line_, description_.metric_names[i]);
       detail::append_number(line_, metrics[i]);
     }
-    line_ += R"(},"decision":")";
-    line_ += to_string(outcome);
-    line_ += R"(","status":")";
-    line_ += to_string(trial.status);
-    line_ += "\"}";
+    line_ += '}';
+    key(journal_key::decision);
+    plain_string(to_string(outcome));
+    key(journal_key::status);
+    plain_string(to_string(trial.status));
     write_event();
     write_results_row(trial, resource, metrics, outcome, now);
   }
 
   void report_ignored(const trial_record<config_type>& trial, double resource, std::string_view why, double now) {
-    begin_event("report_ignored", trial.id, now);
-    line_ += R"(,"resource":)";
+    begin_trial_event(journal_event_kind::report_ignored, trial.id, now);
+    key(journal_key::resource);
     detail::append_number(line_, resource);
-    line_ += R"(,"reason":)";
+    key(journal_key::reason);
     detail::append_json_string(line_, why);
-    line_ += '}';
     write_event();
   }
 
   void trial_finished(const trial_record<config_type>& trial, double now) {
-    begin_event("trial_finished", trial.id, now);
-    line_ += R"(,"status":")";
-    line_ += to_string(trial.status);
-    line_ += R"(","worker_time":)";
+    begin_trial_event(journal_event_kind::trial_finished, trial.id, now);
+    key(journal_key::status);
+    plain_string(to_string(trial.status));
+    key(journal_key::worker_time);
     detail::append_number(line_, trial.worker_time);
     if (!trial.error.empty()) {
-      line_ += R"(,"error":)";
+      key(journal_key::error);
       detail::append_json_string(line_, trial.error);
     }
-    line_ += '}';
     write_event();
   }
 
   void tuning_finished(const tuning_status& status, std::string_view reason, double now) {
-    line_ = R"({"event":"tuning_finished","time":)";
-    detail::append_number(line_, now);
-    line_ += R"(,"reason":)";
+    begin_event(journal_event_kind::tuning_finished, now);
+    key(journal_key::reason);
     detail::append_json_string(line_, reason);
-    line_ += R"(,"trials_started":)";
+    key(journal_key::trials_started);
     detail::append_number(line_, status.num_trials_started);
-    line_ += '}';
     write_event();
     journal_->close();
+    journal_.reset();
   }
 
   // results.csv is buffered: it is derived data, the journal is the record.
+  // Under journal_sync::periodic, the journal is synced here too.
   void flush() {
     if (results_) std::fflush(results_.get());
+    if (journal_) journal_->checkpoint();
   }
 
  private:
-  void write_metadata() const {
-    std::string json = R"({"tuner_name":)";
-    detail::append_json_string(json, description_.name);
-    json += R"(,"rung_version":)";
-    detail::append_json_string(json, version_string);
-    json += R"(,"metric":)";
-    detail::append_json_string(json, description_.metric);
-    json += R"(,"metric_mode":")";
-    json += to_string(description_.mode);
-    json += R"(","metric_names":[)";
-    for (std::size_t i = 0; i < description_.metric_names.size(); ++i) {
-      if (i != 0) json += ',';
-      detail::append_json_string(json, description_.metric_names[i]);
-    }
-    json += R"(],"resource_attr":)";
-    detail::append_json_string(json, description_.resource_attr);
-    json += R"(,"config_space":)";
-    json += description_.config_space_json;
-    json += R"(,"n_workers":)";
-    detail::append_number(json, description_.n_workers);
-    json += R"(,"scheduler_name":)";
-    detail::append_json_string(json, description_.scheduler);
-    json += R"(,"driver":)";
-    detail::append_json_string(json, description_.driver);
-    json += R"(,"st_tuner_creation_timestamp":)";
-    detail::append_number(json, description_.creation_timestamp.value_or(
-                                    std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                                        .count()));
-    json += "}\n";
-    const auto path = directory_ / metadata_file_name;
-    const detail::file_handle file(std::fopen(path.c_str(), "wb"));
-    if (!file) throw std::system_error(errno, std::generic_category(), "cannot write " + path.string());
-    detail::write_all(file.get(), json, path);
-  }
-
-  void begin_event(std::string_view event, trial_id id, double now) {
-    line_ = R"({"event":")";
-    line_ += event;
-    line_ += R"(","trial_id":)";
-    detail::append_number(line_, id);
-    line_ += R"(,"time":)";
+  // {"seq":12,"event":"report","trial_id":3,"time":1.5 — the object is closed by write_event.
+  void begin_event(journal_event_kind kind, double now) {
+    begin_line(kind);
+    key(journal_key::time);
     detail::append_number(line_, now);
   }
 
-  // One event, one line, in the kernel's page cache at once (a shared
-  // mapping): a crash of the process loses nothing already recorded.
+  void begin_trial_event(journal_event_kind kind, trial_id id, double now) {
+    begin_line(kind);
+    key(journal_key::trial_id);
+    detail::append_number(line_, id);
+    key(journal_key::time);
+    detail::append_number(line_, now);
+  }
+
+  void begin_line(journal_event_kind kind) {
+    line_ = "{\"";
+    line_ += journal_key::seq;
+    line_ += "\":";
+    detail::append_number(line_, seq_);
+    key(journal_key::event);
+    plain_string(to_string(kind));
+  }
+
+  // The journal's keys and enum names need no escaping.
+  void key(std::string_view name) {
+    line_ += ",\"";
+    line_ += name;
+    line_ += "\":";
+  }
+
+  void plain_string(std::string_view text) {
+    line_ += '"';
+    line_ += text;
+    line_ += '"';
+  }
+
+  // One event, one complete line, one write: in the file before the tuner acts on it.
   void write_event() {
-    line_ += '\n';
+    line_ += "}\n";
     journal_->append(line_);
+    ++seq_;
+  }
+
+  // Large buffer for results.csv: it is flushed on flush(), the journal on every event.
+  void open_results(const std::filesystem::path& path) {
+    results_ = detail::open_for_writing(path);
+    std::setvbuf(results_.get(), nullptr, _IOFBF, 1U << 16U);
+    write_results_header();
   }
 
   void write_results_header() {
@@ -290,14 +319,11 @@ class experiment_recorder {
 
   // On resume, results.csv is written anew from the journal, the record that
   // a crash cannot cut short, so the two agree row for row.
-  void rewrite_results_from_journal() {
-    results_ = detail::open_for_writing(directory_ / results_file_name);
-    std::setvbuf(results_.get(), nullptr, _IOFBF, 1U << 16U);
-    write_results_header();
+  journal_summary rewrite_results_from_journal(const std::filesystem::path& journal) {
     std::vector<journal_event> started;
     std::vector<std::int64_t> iterations;
     std::vector<double> metrics;
-    read_journal(directory_ / journal_file_name, [&](const journal_event& event) {
+    return read_journal(journal, [&](const journal_event& event) {
       if (event.kind == journal_event_kind::trial_started) {
         started.push_back(event);
         iterations.push_back(0);
@@ -321,8 +347,11 @@ class experiment_recorder {
 
   std::filesystem::path directory_;
   Space space_;
+  journal_sync sync_;
   experiment_description description_;
-  std::optional<detail::mapped_append_file> journal_;
+  std::optional<detail::journal_file> journal_;
+  std::size_t seq_ = 0;               // the next line's index
+  std::uintmax_t dropped_bytes_ = 0;  // cut off the journal's end by open_to_resume
   detail::file_handle results_;
   std::string line_;
   std::string row_;

@@ -1,11 +1,16 @@
-// Reading journal.jsonl, the experiment's record of every event in the order
-// it happened. load_experiment builds tables from it; resuming a tuning
-// replays it through a fresh scheduler.
+// journal.jsonl, the experiment's record of every event in the order it
+// happened, one JSON object per line, each with its line's index as "seq":
+// its vocabulary, and reading it. load_experiment builds tables from it;
+// resuming a tuning replays it through a fresh scheduler.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,6 +19,7 @@
 
 #include "rung/decision.hpp"
 #include "rung/detail/json.hpp"
+#include "rung/detail/json_write.hpp"
 #include "rung/scalar.hpp"
 
 namespace rung {
@@ -28,9 +34,40 @@ enum class journal_event_kind : std::uint8_t {
   tuning_finished,
 };
 
+// The journal's vocabulary, one place for its writer (experiment_recorder)
+// and its readers.
+inline constexpr std::string_view journal_event_names[] = {"tuning_started", "trial_started",  "trial_resumed",
+                                                           "report",         "report_ignored", "trial_finished",
+                                                           "tuning_finished"};
+
+[[nodiscard]] constexpr std::string_view to_string(journal_event_kind kind) noexcept {
+  return journal_event_names[static_cast<std::size_t>(kind)];
+}
+
+namespace journal_key {
+inline constexpr std::string_view seq = "seq";  // every event: its line's 0-based index
+inline constexpr std::string_view event = "event";
+inline constexpr std::string_view time = "time";
+inline constexpr std::string_view trial_id = "trial_id";
+inline constexpr std::string_view config = "config";
+inline constexpr std::string_view from_resource = "from_resource";
+inline constexpr std::string_view worker_time = "worker_time";
+inline constexpr std::string_view resource = "resource";
+inline constexpr std::string_view metrics = "metrics";
+inline constexpr std::string_view decision = "decision";
+inline constexpr std::string_view status = "status";
+inline constexpr std::string_view reason = "reason";
+inline constexpr std::string_view error = "error";
+inline constexpr std::string_view name = "name";
+inline constexpr std::string_view resumed = "resumed";
+inline constexpr std::string_view dropped_bytes = "dropped_bytes";  // tuning_started: the tail a resume cut off
+inline constexpr std::string_view trials_started = "trials_started";
+}  // namespace journal_key
+
 // One line of the journal. Only the fields of its kind are set.
 struct journal_event {
   journal_event_kind kind = journal_event_kind::tuning_started;
+  std::optional<std::size_t> seq;  // absent in journals written before lines were numbered
   trial_id trial = 0;
   double time = 0.0;
   double worker_time = 0.0;                                  // report, trial_finished
@@ -51,8 +88,25 @@ struct journal_event {
 };
 
 struct journal_summary {
-  std::size_t events = 0;
-  bool truncated = false;  // the last line was cut off: the writer died mid-line
+  std::size_t events = 0;            // complete lines, one event each
+  std::uintmax_t complete_size = 0;  // bytes up to the end of the last complete line
+  // Bytes follow the last complete line: a line cut short by a crash,
+  // garbage, or zero bytes (an older rung's preallocation, a machine crash).
+  bool truncated = false;
+  std::uintmax_t tail_size = 0;
+  std::string tail_start;  // the tail's first bytes, for messages
+  bool tail_is_zeros = false;
+
+  // 37 bytes after line 274 (an incomplete line: "{\"seq\":274,\"ev"...)
+  [[nodiscard]] std::string describe_tail() const {
+    std::string text = std::to_string(tail_size) + (tail_is_zeros ? " zero bytes" : " bytes") +
+                       (events == 0 ? " at the start" : " after line " + std::to_string(events));
+    if (tail_is_zeros) return text;
+    text += " (an incomplete line: ";
+    detail::append_json_string(text, tail_start);
+    if (tail_start.size() < tail_size) text += "...";
+    return text + ")";
+  }
 };
 
 namespace detail {
@@ -63,83 +117,117 @@ inline const json_value& field(const json_value& object, std::string_view name) 
 }
 
 inline journal_event to_journal_event(const json_value& json) {
-  static constexpr std::pair<std::string_view, journal_event_kind> kinds[] = {
-      {"tuning_started", journal_event_kind::tuning_started}, {"trial_started", journal_event_kind::trial_started},
-      {"trial_resumed", journal_event_kind::trial_resumed},   {"report", journal_event_kind::report},
-      {"report_ignored", journal_event_kind::report_ignored}, {"trial_finished", journal_event_kind::trial_finished},
-      {"tuning_finished", journal_event_kind::tuning_finished}};
-  const std::string& name = field(json, "event").as_string();
+  namespace key = journal_key;
+  const std::string& name = field(json, key::event).as_string();
+  const auto* kind = std::find(std::begin(journal_event_names), std::end(journal_event_names), name);
+  if (kind == std::end(journal_event_names)) throw std::invalid_argument("unknown event '" + name + "'");
   journal_event event;
-  const auto* kind = std::find_if(std::begin(kinds), std::end(kinds), [&](const auto& k) { return k.first == name; });
-  if (kind == std::end(kinds)) throw std::invalid_argument("unknown event '" + name + "'");
-  event.kind = kind->second;
-  event.time = field(json, "time").as_double();
+  event.kind = static_cast<journal_event_kind>(kind - std::begin(journal_event_names));
+  if (const auto* seq = json.find(key::seq)) {
+    const std::int64_t value = seq->as_int64();
+    if (value < 0) throw std::invalid_argument("seq = " + std::to_string(value) + ": must be >= 0");
+    event.seq = static_cast<std::size_t>(value);
+  }
+  event.time = field(json, key::time).as_double();
   if (event.kind == journal_event_kind::tuning_started) return event;
   if (event.kind == journal_event_kind::tuning_finished) {
-    event.text = field(json, "reason").as_string();
+    event.text = field(json, key::reason).as_string();
     return event;
   }
-  event.trial = field(json, "trial_id").as_int64();
+  event.trial = field(json, key::trial_id).as_int64();
   switch (event.kind) {
     case journal_event_kind::trial_started:
-      for (const auto& [key, value] : field(json, "config").as_object()) {
+      for (const auto& [hyperparameter, value] : field(json, key::config).as_object()) {
         auto scalar = to_scalar_value(value);
-        if (!scalar) throw std::invalid_argument("hyperparameter '" + key + "' holds no number or string");
-        event.config.emplace_back(key, std::move(*scalar));
+        if (!scalar) throw std::invalid_argument("hyperparameter '" + hyperparameter + "' holds no number or string");
+        event.config.emplace_back(hyperparameter, std::move(*scalar));
       }
       break;
     case journal_event_kind::trial_resumed:
-      event.from_resource = field(json, "from_resource").as_double();
+      event.from_resource = field(json, key::from_resource).as_double();
       break;
     case journal_event_kind::report:
-      event.worker_time = field(json, "worker_time").as_double();
-      event.resource = field(json, "resource").as_double();
-      for (const auto& [key, value] : field(json, "metrics").as_object()) event.metrics.emplace_back(key, value.as_double());
-      event.decision = field(json, "decision").as_string();
-      event.status = field(json, "status").as_string();
+      event.worker_time = field(json, key::worker_time).as_double();
+      event.resource = field(json, key::resource).as_double();
+      for (const auto& [metric, value] : field(json, key::metrics).as_object()) {
+        event.metrics.emplace_back(metric, value.as_double());
+      }
+      event.decision = field(json, key::decision).as_string();
+      event.status = field(json, key::status).as_string();
       break;
     case journal_event_kind::report_ignored:
-      event.resource = field(json, "resource").as_double();
-      event.text = field(json, "reason").as_string();
+      event.resource = field(json, key::resource).as_double();
+      event.text = field(json, key::reason).as_string();
       break;
     default:  // trial_finished
-      event.status = field(json, "status").as_string();
-      event.worker_time = field(json, "worker_time").as_double();
-      if (const auto* error = json.find("error")) event.text = error->as_string();
+      event.status = field(json, key::status).as_string();
+      event.worker_time = field(json, key::worker_time).as_double();
+      if (const auto* error = json.find(key::error)) event.text = error->as_string();
   }
   return event;
 }
+
+// A complete line with zero bytes in it: a hole in the middle of the file.
+inline void check_no_zero_bytes(std::string_view line) {
+  const auto zeros = std::count(line.begin(), line.end(), '\0');
+  if (zeros == 0) return;
+  throw std::invalid_argument("the line holds " + std::to_string(zeros) +
+                              " zero bytes: the file is damaged here (the lines before it are intact)");
+}
+
+// Line `index` (0-based) must carry seq = index: a line duplicated, lost or
+// moved names itself. Lines without seq may only precede the first with one.
+inline void check_sequence(const journal_event& event, std::size_t index, bool& numbered) {
+  if (!event.seq) {
+    if (numbered) throw std::invalid_argument("missing field 'seq' (the lines before it have one)");
+    return;
+  }
+  numbered = true;
+  const std::size_t seq = *event.seq;
+  if (seq == index) return;
+  std::string what = "seq " + std::to_string(seq) + " where " + std::to_string(index) + " was expected: ";
+  if (seq < index) {
+    what += "a copy of line " + std::to_string(seq + 1) + " (a line duplicated or out of order)";
+  } else {
+    what += std::to_string(seq - index) + " line(s) missing before it (or out of order)";
+  }
+  throw std::invalid_argument(what);
+}
 }  // namespace detail
 
-// Calls on_event(const journal_event&) for every complete line, in order. A
-// malformed line is an error naming the file and the line. A last line cut
-// off (or the zero bytes a crashed writer leaves, see mapped_append_file)
-// ends the reading.
+// Calls on_event(const journal_event&) for every complete line, in order.
+// A complete line that is malformed, holds zero bytes, or is out of
+// sequence (duplicated, lost, moved) is an error naming the file and the
+// line. What follows the last complete line (a line cut short when the
+// writer died, garbage, zero bytes) is not read: the summary reports it as
+// `truncated`, and a resume cuts it off before it appends.
 template <class OnEvent>
 journal_summary read_journal(const std::filesystem::path& file, OnEvent&& on_event) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::invalid_argument("cannot read " + file.string());
   journal_summary summary;
+  bool numbered = false;
   std::string line;
-  std::size_t line_number = 0;
   while (std::getline(in, line)) {
-    ++line_number;
-    if (const auto end = line.find('\0'); end != std::string::npos) {
-      line.resize(end);
-      summary.truncated = !line.empty();
-      break;
-    }
-    if (in.eof()) {  // no newline after it: written partly when the process died
+    if (in.eof()) {  // no newline after it
       summary.truncated = true;
+      summary.tail_size = line.size();
+      summary.tail_is_zeros = line.find_first_not_of('\0') == std::string::npos;
+      summary.tail_start = line.substr(0, 40);
       break;
     }
     try {
-      on_event(detail::to_journal_event(detail::parse_json(line)));
+      detail::check_no_zero_bytes(line);
+      const journal_event event = detail::to_journal_event(detail::parse_json(line));
+      detail::check_sequence(event, summary.events, numbered);
+      on_event(event);
     } catch (const std::exception& error) {
-      throw std::invalid_argument(file.string() + ":" + std::to_string(line_number) + ": " + error.what());
+      throw std::invalid_argument(file.string() + ":" + std::to_string(summary.events + 1) + ": " + error.what());
     }
     ++summary.events;
+    summary.complete_size += line.size() + 1;
   }
+  if (in.bad()) throw std::invalid_argument("cannot read " + file.string());
   return summary;
 }
 
