@@ -11,12 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "rung/config_space.hpp"
 #include "rung/tuner.hpp"
+#include "process_table.hpp"
 
 namespace {
 
@@ -115,23 +117,9 @@ std::string read_file(const std::filesystem::path& file) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Processes whose parent is this one: none may be left once a tuning is over.
-std::vector<int> children_of_this_process() {
-  std::vector<int> children;
-  const std::string self = std::to_string(::getpid());
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_file(entry.path() / "stat");
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string state, parent;
-    fields >> state >> parent;
-    if (parent == self) children.push_back(std::stoi(name));
-  }
-  return children;
-}
+// Processes whose parent is this one: none may be left once a tuning is
+// over (the trials, what they forked, the guardian).
+std::vector<int> children_of_this_process() { return rung_test::children_of(::getpid()); }
 
 bool process_exists(const std::filesystem::path& pid_file) {
   const std::string pid = read_file(pid_file);
@@ -281,8 +269,8 @@ TEST_CASE("subprocess_trial: failures carry the exit status and the end of std.e
         "'" + data + "crash.sh' exited with status 3; std.err ends with:\n" + "training diverged: loss is NaN\n");
   CHECK(failure({data + "segfault.sh"}).starts_with("'" + data + "segfault.sh' killed by signal 11 ("));
   CHECK(failure({data + "silent.sh"}) == "'" + data + "silent.sh' ended without reporting a metric (no line " +
-                                             "\"[tune-metric]: {...}\" with the tuner's metrics on its stdout); " +
-                                             "std.err is empty");
+                                             "\"[tune-metric]: {...}\" with one of the tuner's metrics, 'loss', " +
+                                             "on its stdout); std.err is empty");
   CHECK(failure({data + "hang.sh"}, 0.2) == "'" + data + "hang.sh' timed out after 0.2 s; std.err is empty");
   CHECK(failure({data + "not_executable.sh"}) == "cannot run '" + data + "not_executable.sh': Permission denied");
   CHECK(failure({data + "missing.sh"}) == "cannot run '" + data + "missing.sh': No such file or directory");
@@ -336,7 +324,127 @@ TEST_CASE("subprocess_options: bad settings are named") {
   CHECK_THROWS_WITH_AS(rung::subprocess_trial({}), "subprocess_options.command = {}: name the program to run",
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(rung::subprocess_trial({.command = {"true"}, .stop_grace_period = -1}),
-                       "subprocess_options.stop_grace_period = -1: must be >= 0 seconds", std::invalid_argument);
+                       "subprocess_options.stop_grace_period = -1: must be from 0 to 1e+09 seconds",
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(rung::subprocess_trial({.command = {"true"}, .timeout = -2}),
-                       "subprocess_options.timeout = -2: must be >= 0 seconds (0: none)", std::invalid_argument);
+                       "subprocess_options.timeout = -2: must be from 0 to 1e+09 seconds (0: none)",
+                       std::invalid_argument);
+  // Durations that would overflow the clock's nanoseconds are refused before any conversion.
+  for (const double seconds : {9.3e9, 1e300, std::numeric_limits<double>::infinity()}) {
+    CHECK_THROWS_WITH_AS(rung::subprocess_trial({.command = {"true"}, .stop_grace_period = seconds}),
+                         doctest::Contains("subprocess_options.stop_grace_period = "), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(rung::subprocess_trial({.command = {"true"}, .timeout = seconds}),
+                         doctest::Contains("subprocess_options.timeout = "), std::invalid_argument);
+  }
+  CHECK_NOTHROW(rung::subprocess_trial({.command = {"true"}, .stop_grace_period = 1e9, .timeout = 1e9}));
+}
+
+TEST_CASE("clock_duration: seconds to a timer's duration saturate instead of overflowing into the past") {
+  using duration = std::chrono::steady_clock::duration;
+  CHECK(rung::detail::clock_duration(1.5) == std::chrono::milliseconds(1500));
+  CHECK(rung::detail::clock_duration(0.0) == duration::zero());
+  CHECK(rung::detail::clock_duration(-3.0) == duration::zero());
+  CHECK(rung::detail::clock_duration(std::numeric_limits<double>::quiet_NaN()) == duration::zero());
+  for (const double seconds : {9.3e9, 1e300, std::numeric_limits<double>::infinity()}) {
+    CHECK(rung::detail::clock_duration(seconds) == duration::max());
+  }
+  CHECK(rung::detail::clock_duration(9.2e9) > std::chrono::hours(2'000'000));  // 292 years fit, just
+}
+
+TEST_CASE("subprocess_trial: list and object constants reach the program as JSON, as arguments and in config.json") {
+  tuning run;
+  auto options = program({RUNG_TEST_PYTHON, data + "train_report.py"});
+  options.json_constants = {{"list_arg", R"(["this","is",1])"}, {"dict_arg", R"({"a":[1,2],"b":{"c":0}})"}};
+  tune(run, {make_config(1, 0.5)}, rung::subprocess_trial(options));
+  REQUIRE(run.result.trials.size() == 1);
+  CHECK(run.trial(0).status == rung::trial_status::completed);
+  CHECK(read_file(run.trial_dir(0) / "config.json") ==
+        R"({"epochs":1,"learning_rate":0.5,"label":"plain","list_arg":["this","is",1],"dict_arg":{"a":[1,2],"b":{"c":0}}})"
+        "\n");
+  CHECK(read_file(run.trial_dir(0) / "std.out")
+            .find(R"("--list_arg", "[\"this\",\"is\",1]", "--dict_arg", "{\"a\":[1,2],\"b\":{\"c\":0}}")") !=
+        std::string::npos);
+}
+
+TEST_CASE("subprocess_trial: a misspelt metric is named once per trial, with the metric expected") {
+  tuning run;
+  std::ostringstream log;
+  tune(run, {make_config(3, 0.5), make_config(2, 0.5)},
+       rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py", "--metric_key", "los"}, &log)));
+  REQUIRE(run.result.trials.size() == 2);
+  const std::string messages = log.str();
+  for (const rung::trial_id id : {0, 1}) {
+    CHECK(run.trial(id).status == rung::trial_status::failed);
+    CHECK(run.trial(id).error.find("with one of the tuner's metrics, 'loss',") != std::string::npos);
+    const std::string warning = "trial " + std::to_string(id) +
+                                ": its metric lines hold none of the tuner's metrics (expected 'loss', got 'epoch', "
+                                "'los', 'st_worker_timestamp', 'st_worker_time', 'st_worker_iter'): they are skipped; "
+                                "is the metric's name misspelt?\n";
+    CHECK(messages.find(warning) != std::string::npos);
+    CHECK(messages.find(warning) == messages.rfind(warning));  // once, not once per line
+  }
+  CHECK(messages.find("skipped a metric line") == std::string::npos);
+}
+
+TEST_CASE("subprocess_trial: metrics the tuner does not record are named once per trial, saying how to record them") {
+  tuning run;
+  std::ostringstream log;
+  tune(run, {make_config(3, 0.5), make_config(3, 0.25)},
+       rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py", "--extra_key", "accuracy"}, &log)));
+  REQUIRE(run.result.trials.size() == 2);
+  const std::string messages = log.str();
+  for (const rung::trial_id id : {0, 1}) {
+    CHECK(run.trial(id).status == rung::trial_status::completed);
+    CHECK(run.trial(id).iterations == 3);
+    const std::string warning = "trial " + std::to_string(id) +
+                                ": reports 'accuracy', not recorded (results.csv records tuner_options::metrics, "
+                                "'loss'; list them there to record them)\n";
+    CHECK(messages.find(warning) != std::string::npos);
+    CHECK(messages.find(warning) == messages.rfind(warning));
+  }
+  // Syne Tune's own keys and the resource are no such metric.
+  tuning plain;
+  std::ostringstream quiet;
+  tune(plain, {make_config(2, 0.5)}, rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py"}, &quiet)));
+  CHECK(quiet.str().empty());
+}
+
+TEST_CASE("results.csv: Syne Tune's st_status, and st_worker_time and st_worker_iter as the script reported them") {
+  temp_dir root;
+  std::ostringstream log;
+  rung::tuner tuner(scripted_scheduler({make_config(3, 0.5)}),
+                    {.n_workers = 1,
+                     .stop_criterion = rung::stop_criterion{.max_num_trials_started = 1},
+                     .metrics = {"loss", "st_worker_time", "st_worker_iter"},
+                     .name = "worker",
+                     .experiment_root = root.path,
+                     .log = &log});
+  const auto result = tuner.run(rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py"})));
+  REQUIRE(result.trials.size() == 1);
+  std::istringstream csv(read_file(result.experiment_dir / "results.csv"));
+  std::string line;
+  std::getline(csv, line);
+  CHECK(line == "trial_id,st_status,st_decision,st_tuner_time,st_worker_time,st_worker_iter,epoch,loss,config_epochs,"
+                "config_learning_rate,config_label");
+  std::vector<std::string> iterations;
+  std::vector<double> times;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> fields;
+    std::istringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    REQUIRE(fields.size() == 11);
+    times.push_back(std::stod(fields[4]));
+    iterations.push_back(fields[5]);
+  }
+  CHECK(iterations == std::vector<std::string>{"0", "1", "2"});  // syne_tune.Reporter counts from 0; the tuner from 1
+  // The script's own clock, exactly: each value as its metric line has it.
+  std::vector<double> reported;
+  std::istringstream out(read_file(result.experiment_dir / "trials" / "0" / "std.out"));
+  while (std::getline(out, line)) {
+    const auto parsed = rung::detail::parse_tune_metric_line(line);
+    if (parsed.what == rung::detail::tune_metric_line::kind::metrics) {
+      reported.push_back(parsed.report.find("st_worker_time")->as_double());
+    }
+  }
+  CHECK(times == reported);
 }

@@ -3,10 +3,13 @@
 // Pure: no I/O, so every rule is unit tested without a process.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rung/detail/json.hpp"
 
@@ -108,6 +111,20 @@ inline tune_metric_line parse_tune_metric_line(std::string_view line) {
   } catch (const json_error& error) {
     return {tune_metric_line::kind::malformed, {}, error.what()};
   }
+}
+
+// The keys of a metric line that the tuner does not record: neither one of
+// its metrics nor the resource, nor Syne Tune's own (syne_tune.Reporter adds
+// st_worker_time, st_worker_timestamp, st_worker_iter and keeps the st_
+// prefix for itself).
+inline std::vector<std::string> unrecorded_keys(const json_value& report, std::span<const std::string> metrics,
+                                                std::string_view resource_attr) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : report.as_object()) {
+    if (key == resource_attr || key.starts_with("st_")) continue;
+    if (std::find(metrics.begin(), metrics.end(), key) == metrics.end()) keys.push_back(key);
+  }
+  return keys;
 }
 
 // Output bytes made safe to print in a message (and to write in the

@@ -15,6 +15,17 @@
 
 namespace rung::detail {
 
+// Seconds as a timer's duration, saturated: 1e300 or inf seconds would
+// overflow the clock's int64 nanoseconds (to a time in the past) when cast.
+inline std::chrono::steady_clock::duration clock_duration(double seconds) {
+  using duration = std::chrono::steady_clock::duration;
+  static_assert(sizeof(duration::rep) == 8);
+  const double ticks = seconds * duration::period::den / duration::period::num;
+  if (!(ticks > 0)) return duration::zero();
+  if (ticks >= 0x1p63) return duration::max();
+  return duration(static_cast<duration::rep>(ticks));
+}
+
 class program_run : public std::enable_shared_from_this<program_run> {
  public:
   program_run(const boost::asio::any_io_executor& executor, const std::string& program,
@@ -62,11 +73,11 @@ class program_run : public std::enable_shared_from_this<program_run> {
   // Cancelled when the child has exited: wait on it while !child().has_exited().
   [[nodiscard]] boost::asio::steady_timer& exit_signal() noexcept { return exit_signal_; }
   [[nodiscard]] bool timed_out() const noexcept { return timed_out_; }
+  // SIGTERM was sent (a stop, a timeout, or a program that did not end by itself).
+  [[nodiscard]] bool terminated() const noexcept { return terminating_; }
 
  private:
-  static std::chrono::steady_clock::duration seconds(double value) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(value));
-  }
+  static std::chrono::steady_clock::duration seconds(double value) { return clock_duration(value); }
 
   child_process child_;
   boost::asio::steady_timer grace_timer_;
