@@ -449,3 +449,25 @@ TEST_CASE("ask/tell: trial ids may be far apart and ids never used cost nothing;
   CHECK_THROWS_WITH_AS(report(scheduler, -5, 1, 0.1), "asha: report for trial -5, which suggest() never started",
                        std::invalid_argument);
 }
+
+TEST_CASE("promotion: every start and resume says where the trial will pause next; stopping plans no pause") {
+  const auto run_to = [](const auto& next) -> std::optional<double> {
+    if (const auto* resume = std::get_if<rung::resume_trial>(&next)) return resume->run_to;
+    return std::get<rung::start_trial<config>>(next).run_to;
+  };
+  auto scheduler = example_b();  // rungs 1 and 3 below 9
+  for (rung::trial_id id = 0; id < 9; ++id) CHECK(run_to(scheduler.suggest(id)) == 1.0);
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(report(scheduler, id, 1, 0.1 * static_cast<double>(id)) == P);
+  for (rung::trial_id id = 0; id < 3; ++id) {
+    const auto next = scheduler.suggest(9);
+    REQUIRE(std::get<rung::resume_trial>(next).trial == id);
+    CHECK(run_to(next) == 3.0);
+  }
+  for (rung::trial_id id = 0; id < 3; ++id) REQUIRE(report(scheduler, id, 3, 0.1 * static_cast<double>(id)) == P);
+  const auto to_the_top = scheduler.suggest(9);
+  REQUIRE(std::get<rung::resume_trial>(to_the_top).trial == 0);
+  CHECK(run_to(to_the_top) == 9.0);  // the last stretch: to the maximum resource
+
+  auto stopping = example_a();
+  CHECK_FALSE(run_to(stopping.suggest(0)));
+}

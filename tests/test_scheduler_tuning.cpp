@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 
 #include "rung/config_space.hpp"
 #include "rung/schedulers/asha.hpp"
@@ -109,7 +110,68 @@ TEST_CASE("once max_num_trials_started is reached, paused trials are still promo
   CHECK(result.stop_reason == "reached max_num_trials_started (30)");
   CHECK(longest(result) == 81);  // the best trial was trained fully after the last start
   CHECK(result.status.num_trials_completed >= 1);
-  CHECK(result.status.num_trials_paused == 0);  // the rest were stopped at the end
+  // Nothing runs at the end; the rest stay paused, for a resume with a larger budget.
+  CHECK(result.status.num_trials_stopped == 0);
+  CHECK(result.status.num_trials_paused == 30 - result.status.num_trials_completed);
+}
+
+// Trains as train() does, and counts reports that break reporter.run_to():
+// each stretch must end with a pause or a stop exactly at run_to.
+struct run_to_check {
+  std::int64_t reports = 0;
+  std::int64_t stretches = 0;  // ended by a pause or a stop
+  std::int64_t off = 0;        // past run_to, or a pause or stop anywhere else
+
+  rung::awaitable<void> operator()(const lc::config& config, rung::async_reporter& reporter) {
+    for (auto epoch = static_cast<std::int64_t>(reporter.resume_from()) + 1; epoch <= lc::max_resource; ++epoch) {
+      const auto run_to = reporter.run_to();
+      const auto resource = static_cast<double>(epoch);
+      const auto decision = co_await reporter.report(resource, lc::error(config, epoch));
+      ++reports;
+      // Paused in memory, report() returns once the trial is resumed, with run_to set anew.
+      const bool ends_here = decision != rung::decision::continue_trial || reporter.run_to() != run_to;
+      if (!run_to || resource > *run_to || ends_here != (resource == *run_to)) ++off;
+      if (ends_here) ++stretches;
+      if (decision == rung::decision::pause_trial || decision == rung::decision::stop_trial) co_return;
+    }
+  }
+};
+
+TEST_CASE("reporter.run_to() is where the scheduler pauses the trial next, or its maximum resource") {
+  for (const bool in_memory : {true, false}) {
+    CAPTURE(in_memory);
+    run_to_check promotion;
+    rung::tuner asha(rung::asha(rung::random_searcher(lc::space, {.seed = 3}),
+                                {.metric = "error", .max_t = 81, .type = rung::asha_type::promotion, .brackets = 2}),
+                     {.n_workers = 3,
+                      .stop_criterion = rung::stop_criterion{.max_num_trials_started = 40},
+                      .record_results = false,
+                      .log = nullptr,
+                      .pause_in_memory = in_memory});
+    const auto promoted = asha.run(std::ref(promotion));
+    CHECK(promoted.status.num_evaluations == promotion.reports);
+    CHECK(promotion.stretches > 40);  // resumed ones too
+    CHECK(promotion.off == 0);
+    run_to_check synchronous;
+    rung::tuner hyperband(rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 3}),
+                                                      {.metric = "error", .max_t = 81, .iterations = 1}),
+                          {.n_workers = 3,
+                           .stop_criterion = rung::stop_criterion{.max_num_trials_started = 200},
+                           .record_results = false,
+                           .log = nullptr,
+                           .pause_in_memory = in_memory});
+    hyperband.run(std::ref(synchronous));
+    CHECK(synchronous.stretches > 0);
+    CHECK(synchronous.off == 0);
+  }
+  run_to_check stopping;
+  rung::tuner asha(rung::asha(rung::random_searcher(lc::space, {.seed = 3}), {.metric = "error", .max_t = 81}),
+                   {.n_workers = 3,
+                    .stop_criterion = rung::stop_criterion{.max_num_trials_started = 10},
+                    .record_results = false,
+                    .log = nullptr});
+  asha.run(std::ref(stopping));
+  CHECK(stopping.off == stopping.reports);  // no run_to: stopping ASHA plans no pause
 }
 
 TEST_CASE("metadata names the scheduler's variant") {

@@ -154,6 +154,23 @@ TEST_CASE("once no more trials may start, the first rung waits for them: a large
   CHECK(next_job(scheduler, 9, paused_only) == "resume 3 from 1");
 }
 
+TEST_CASE("every start and resume runs the trial to its rung's level") {
+  auto scheduler = make(1);  // 9 trials to 1, 3 to 3, 1 to 9
+  for (rung::trial_id id = 0; id < 9; ++id) {
+    CHECK(std::get<rung::start_trial<searcher::config_type>>(scheduler.suggest(id)).run_to == 1.0);
+  }
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(report(scheduler, id, 1, value_of(id)) == P);
+  for (const rung::trial_id id : {1, 3, 5}) {
+    const auto next = std::get<rung::resume_trial>(scheduler.suggest(9));
+    CHECK(next.trial == id);
+    CHECK(next.run_to == 3.0);
+    REQUIRE(report(scheduler, id, 3, value_of(id)) == P);
+  }
+  const auto last = std::get<rung::resume_trial>(scheduler.suggest(9));
+  CHECK(last.trial == 1);
+  CHECK(last.run_to == 9.0);
+}
+
 TEST_CASE("bad synchronous Hyperband options are refused, naming the field and the value") {
   const auto make_with = [](const rung::synchronous_hyperband_options& options) {
     return rung::synchronous_hyperband(rung::random_searcher(space), options);

@@ -159,11 +159,12 @@ TEST_CASE("with pause_in_memory off a paused trial checkpoints, returns and is c
   CHECK(std::filesystem::exists(result.experiment_dir / "trials" / "0" / "checkpoints" / "state"));
 }
 
-TEST_CASE("paused trials are stopped and released when the tuning ends") {
+TEST_CASE("when the tuning ends, paused trials stay Paused and their callables are released") {
   temp_dir dir;
   rung::tuner tuner(pause_at_one{}, {.n_workers = 1,
                                      .stop_criterion = rung::stop_criterion{.max_num_evaluations = 3},
-                                     .record_results = false,
+                                     .name = "end",
+                                     .experiment_root = dir.path,
                                      .log = nullptr});
   std::atomic<int> returned{0};
   const auto result = tuner.run([&](const config& c, rung::reporter& reporter) {
@@ -172,8 +173,17 @@ TEST_CASE("paused trials are stopped and released when the tuning ends") {
     }
     ++returned;
   });
+  // Trials 0 and 1 pause at 1; 0 is resumed and reports the third evaluation, where the tuning ends.
   CHECK(result.status.num_evaluations == 3);
-  CHECK(result.status.num_trials_paused == 0);
   CHECK(returned.load() == result.status.num_trials_started);  // every callable returned: no thread left parked
-  CHECK(result.status.num_trials_stopped + result.status.num_trials_completed == result.status.num_trials_started);
+  REQUIRE(result.trials.size() == 2);
+  CHECK(result.trials[0].status == rung::trial_status::stopped);  // running at the end
+  CHECK(result.trials[1].status == rung::trial_status::paused);
+  CHECK(result.status.num_trials_paused == 1);
+  CHECK(result.status.num_trials_stopped == 1);
+  const auto loaded = rung::load_experiment(result.experiment_dir);
+  REQUIRE(loaded.trials.size() == 2);
+  CHECK(loaded.trials[0].status == "Stopped");
+  CHECK(loaded.trials[1].status == "Paused");
+  CHECK(loaded.finished);
 }

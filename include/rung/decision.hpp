@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -65,15 +66,22 @@ enum class trial_end : std::uint8_t {
   failed,     // the callable threw
 };
 
-// What a free worker should do next.
+// What a free worker should do next. run_to: the resource at which the
+// scheduler will next pause the trial (promotion ASHA: its next rung level;
+// synchronous Hyperband: its rung's level), or its maximum resource on its
+// last stretch; nullopt when the scheduler plans no pause (it may still stop
+// the trial). A trial that checkpoints may end there by itself, as Syne
+// Tune's LocalBackend has it do through max_resource_attr.
 template <class Config>
 struct start_trial {
   Config config;
+  std::optional<double> run_to = std::nullopt;
 };
 
 struct resume_trial {
   trial_id trial{};
   double from_resource{};  // the resource the trial paused at
+  std::optional<double> run_to = std::nullopt;
 };
 
 // Nothing to start now, but trials are running whose results may change that

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,6 +53,7 @@ struct trial_invocation_info {
   trial_id trial = 0;
   std::size_t worker = 0;
   double resume_from = 0.0;
+  std::optional<double> run_to;  // where the scheduler will next pause the trial (start_trial::run_to)
   const std::filesystem::path* trials_dir = nullptr;  // <experiment>/trials
   std::atomic<bool> stop_requested{false};
 };
@@ -81,6 +83,13 @@ class reporter_base {
   // The resource to continue from when the tuner calls a trial again after
   // it released its memory (0 for a fresh start).
   [[nodiscard]] double resume_from() const noexcept { return info_->resume_from; }
+  // The resource at which the scheduler will next pause this trial
+  // (promotion ASHA: its next rung level; synchronous Hyperband: its rung's
+  // level), or its maximum resource on its last stretch; nothing when the
+  // scheduler plans no pause (FIFO, stopping ASHA). Set anew whenever the
+  // trial is resumed: a trial that checkpoints may save and return there by
+  // itself, as a Syne Tune script told max_resource_attr does.
+  [[nodiscard]] std::optional<double> run_to() const noexcept { return info_->run_to; }
   // The trial's own directory, <experiment>/trials/<id> (not created here):
   // a trial run as a program keeps its output and configuration there.
   [[nodiscard]] std::filesystem::path trial_dir() const { return *info_->trials_dir / std::to_string(info_->trial); }

@@ -45,6 +45,7 @@ struct trial_record {
   trial_status status = trial_status::in_progress;
   std::int64_t iterations = 0;  // reports made (Syne Tune's "iter")
   double last_resource = 0.0;   // of the last report; 0 before the first (a relaunch resumes from it)
+  std::optional<double> run_to;  // where the scheduler will next pause it (start_trial::run_to)
   double worker_time = 0.0;  // seconds spent running, pauses excluded
   double best_metric = std::numeric_limits<double>::quiet_NaN();  // of the scheduler's metric
   std::string error{};      // why it failed

@@ -232,6 +232,7 @@ class asio_driver final : public trial_host {
       launch(id, from_resource, run_here, take_worker());  // its callable returned: call it again
     } else if (found->second->suspended) {
       found->second->worker = take_worker();
+      found->second->run_to = session_.trial(id).run_to;  // read by the trial once woken
       wake(*found->second, decision::continue_trial);
     } else {
       // Told to pause and still returning (saving its checkpoint): it is
@@ -245,6 +246,7 @@ class asio_driver final : public trial_host {
     run->trial = id;
     run->worker = worker;
     run->resume_from = resume_from;
+    run->run_to = session_.trial(id).run_to;  // set by the last start or resume, or by the replayed journal
     run->trials_dir = &trials_dir_;
     run->running_since = std::chrono::steady_clock::now();
     run->worker_time_before = session_.trial(id).worker_time;  // non-zero when called again to resume

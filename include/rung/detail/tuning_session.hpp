@@ -34,7 +34,8 @@ struct session_options {
   std::int64_t max_failures = 1;          // the tuning ends once more trials than this failed
 };
 
-// What a free worker should do, as the session sees it.
+// What a free worker should do, as the session sees it (where the trial
+// runs to is in its record: trial_record::run_to).
 struct run_new_trial {
   trial_id id{};
 };
@@ -77,6 +78,7 @@ class tuning_session {
       auto& record = trials_.emplace_back();
       record.id = new_id;
       record.config = std::move(start->config);
+      record.run_to = start->run_to;
       last_metrics_.resize(last_metrics_.size() + options_.metric_names.size(),
                            std::numeric_limits<double>::quiet_NaN());
       ++status_.num_trials_started;
@@ -90,6 +92,7 @@ class tuning_session {
         throw std::logic_error("scheduler asked to resume trial " + to_text(resume->trial) + ", which is not paused");
       }
       record.status = trial_status::in_progress;
+      record.run_to = resume->run_to;
       --status_.num_trials_paused;
       ++status_.num_trials_running;
       if (recording_) recorder_.trial_resumed(record, resume->from_resource, now);
@@ -209,14 +212,14 @@ class tuning_session {
   // A resumed tuning goes on past an earlier end.
   void clear_stop_reason() noexcept { stop_reason_.clear(); }
 
-  // Ends the tuning: trials still running or paused count as stopped.
+  // Ends the tuning: trials still running count as stopped. Paused ones stay
+  // paused (as Syne Tune shows them), so that a resume with a larger budget
+  // may still promote them.
   void finish(double now, std::string reason) {
     status_.wallclock_time = now;
     if (stop_reason_.empty()) stop_reason_ = std::move(reason);
     for (auto& record : trials_) {
-      if (record.status == trial_status::in_progress || record.status == trial_status::paused) {
-        end_trial(record, trial_status::stopped, now);
-      }
+      if (record.status == trial_status::in_progress) end_trial(record, trial_status::stopped, now);
     }
     if (recording_) recorder_.tuning_finished(status_, stop_reason_, now);
     if (recording_) recorder_.flush();

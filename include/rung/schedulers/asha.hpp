@@ -92,7 +92,7 @@ class asha {
         state.phase = trial_phase::running;
         state.milestone = static_cast<std::uint8_t>(promoted->from_rung + 1);
         ++running_;
-        return resume_trial{promoted->trial, state.paused_at};
+        return resume_trial{promoted->trial, state.paused_at, run_to(state.milestone)};
       }
     }
     auto config = admission == trial_admission::new_or_paused ? searcher_.suggest(new_id) : std::nullopt;
@@ -106,7 +106,7 @@ class asha {
                                     .milestone = static_cast<std::uint8_t>(bracket),
                                     .phase = trial_phase::running});
     ++running_;
-    return start_trial<config_type>{std::move(*config)};
+    return start_trial<config_type>{std::move(*config), run_to(bracket)};
   }
 
   decision on_report(const observation& obs) {
@@ -191,6 +191,13 @@ class asha {
       detail::bad_option(name, "type", detail::to_text(static_cast<int>(options.type)), "must be stopping or promotion");
     }
     return options;
+  }
+
+  // Promotion: a trial running to `milestone` pauses at its level, or at the
+  // top runs to the maximum resource. Stopping plans no pause.
+  [[nodiscard]] std::optional<double> run_to(std::size_t milestone) const {
+    if (options_.type != asha_type::promotion) return std::nullopt;
+    return static_cast<double>(ladder().level(milestone));  // the maximum resource at the top
   }
 
   // Syne Tune's StoppingRungSystem: the highest of the trial's rungs at or

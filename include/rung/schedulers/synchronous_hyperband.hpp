@@ -208,7 +208,7 @@ class synchronous_hyperband {
         run.members.push_back(new_id);
         ++run.dispatched;
         trials_.set(new_id, trial_state{.serial = run.serial, .phase = trial_phase::running});
-        return start_trial<config_type>{std::move(*config)};
+        return start_trial<config_type>{std::move(*config), static_cast<double>(level_of(run))};
       }
       searcher_exhausted_ = true;  // first rungs close with the trials they have (none more may start)
       return std::nullopt;
@@ -218,7 +218,7 @@ class synchronous_hyperband {
       trial_state& state = *trials_.find(id);
       if (state.phase == trial_phase::ended) continue;
       state.phase = trial_phase::running;
-      return resume_trial{id, state.paused_at};
+      return resume_trial{id, state.paused_at, static_cast<double>(level_of(run))};
     }
     return std::nullopt;  // the rung's trials are still running
   }
