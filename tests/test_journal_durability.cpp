@@ -5,6 +5,7 @@
 #include "rung/detail/journal_file.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,6 +140,30 @@ TEST_CASE("a journal line is in the file, complete, as soon as it is appended") 
   more.cut_to(10);  // as a resume cuts off a partial line before it appends
   more.append("{\"seq\":1,\"again\":true}\n");
   CHECK(read_file(file) == "{\"seq\":0}\n{\"seq\":1,\"again\":true}\n");
+}
+
+TEST_CASE("a line the disk has no room for is undone, so the journal still ends in a complete line") {
+  temp_dir dir;
+  const auto file = dir.path / "journal.jsonl";
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // a file size limit stands in for a full disk
+    std::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{.rlim_cur = 25, .rlim_max = 25};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    rung::detail::journal_file out(file, rung::detail::journal_file::open_mode::create, rung::journal_sync::none);
+    out.append("{\"seq\":0,\"a\":1}\n");  // 16 bytes: fits
+    try {
+      out.append("{\"seq\":1,\"a\":1}\n");  // 9 of them fit, then the write fails
+    } catch (const std::system_error&) {
+      std::_Exit(0);
+    }
+    std::_Exit(1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(read_file(file) == "{\"seq\":0,\"a\":1}\n");
 }
 
 TEST_CASE("a resume is refused while another tuning appends to the journal") {

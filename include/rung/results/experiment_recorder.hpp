@@ -253,6 +253,7 @@ class experiment_recorder {
   // One event, one complete line, one write: in the file before the tuner acts on it.
   void write_event() {
     line_ += "}\n";
+    if (!journal_) throw std::logic_error("experiment_recorder: an event after tuning_finished");
     journal_->append(line_);
     ++seq_;
   }
