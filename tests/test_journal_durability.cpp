@@ -233,6 +233,15 @@ TEST_CASE("a journal whose end a crash damaged is cut back to its complete lines
   const temp_dir dir;
   const auto experiment = reference.damaged_copy(dir, text);
   const std::size_t tail = text.size() - (text.rfind('\n') + 1);
+  // load_experiment reads the complete lines and says that more followed.
+  const auto read_before = rung::load_experiment(experiment);
+  CHECK(read_before.truncated);
+  std::size_t reports = 0;
+  for (auto at = complete.find(R"("event":"report",)"); at != std::string::npos;
+       at = complete.find(R"("event":"report",)", at + 1)) {
+    ++reports;
+  }
+  CHECK(read_before.rows.size() == reports);
 
   std::ostringstream first_log;
   tune(dir.path, 8, true, &first_log);
