@@ -215,10 +215,12 @@ TEST_CASE("bounds given at run time are checked with the hyperparameter's name a
 TEST_CASE("a uniform range whose width overflows a double is refused, naming it") {
   volatile double top = 1.7e308;
   CHECK_THROWS_WITH_AS((void)rung::uniform<"x">(-top, top),
-                       "hyperparameter 'x': the width of [-1.7e+308, 1.7e+308] overflows a double (upper - lower = inf)",
+                       "hyperparameter 'x': the width of [-1.7e+308, 1.7e+308] "
+                       "overflows a double (upper - lower = inf)",
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS((void)rung::finrange<"x">(-top, top, 3),
-                       "hyperparameter 'x': the width of [-1.7e+308, 1.7e+308] overflows a double (upper - lower = inf)",
+                       "hyperparameter 'x': the width of [-1.7e+308, 1.7e+308] "
+                       "overflows a double (upper - lower = inf)",
                        std::invalid_argument);
   // Half of that width still fits: values spread over it.
   const auto wide = rung::uniform<"x">(-top / 2, top / 2).domain;

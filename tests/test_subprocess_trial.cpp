@@ -12,11 +12,14 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "rung/config_space.hpp"
+#include "rung/schedulers/asha.hpp"
+#include "rung/searchers/random_search.hpp"
 #include "rung/tuner.hpp"
 #include "process_table.hpp"
 
@@ -359,7 +362,8 @@ TEST_CASE("subprocess_trial: list and object constants reach the program as JSON
   REQUIRE(run.result.trials.size() == 1);
   CHECK(run.trial(0).status == rung::trial_status::completed);
   CHECK(read_file(run.trial_dir(0) / "config.json") ==
-        R"({"epochs":1,"learning_rate":0.5,"label":"plain","list_arg":["this","is",1],"dict_arg":{"a":[1,2],"b":{"c":0}}})"
+        R"({"epochs":1,"learning_rate":0.5,"label":"plain",)"
+        R"("list_arg":["this","is",1],"dict_arg":{"a":[1,2],"b":{"c":0}}})"
         "\n");
   CHECK(read_file(run.trial_dir(0) / "std.out")
             .find(R"("--list_arg", "[\"this\",\"is\",1]", "--dict_arg", "{\"a\":[1,2],\"b\":{\"c\":0}}")") !=
@@ -405,7 +409,8 @@ TEST_CASE("subprocess_trial: metrics the tuner does not record are named once pe
   // Syne Tune's own keys and the resource are no such metric.
   tuning plain;
   std::ostringstream quiet;
-  tune(plain, {make_config(2, 0.5)}, rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py"}, &quiet)));
+  tune(plain, {make_config(2, 0.5)},
+       rung::subprocess_trial(program({RUNG_TEST_PYTHON, data + "train_report.py"}, &quiet)));
   CHECK(quiet.str().empty());
 }
 
@@ -447,4 +452,117 @@ TEST_CASE("results.csv: Syne Tune's st_status, and st_worker_time and st_worker_
     }
   }
   CHECK(times == reported);
+}
+
+namespace {
+
+// Promotion ASHA over rungs 1, 3 and 9, max_resource_attr "epochs" as in
+// Syne Tune's launchers: each run is told where it will be paused.
+constexpr auto promoted_space =
+    rung::config_space(rung::uniform<"learning_rate">(0.0, 1.0), rung::constant<"epochs">(9));
+
+struct promotion_run {
+  temp_dir root;
+  std::ostringstream log;
+  rung::tuning_result<std::remove_const_t<decltype(promoted_space)>::config_type> result;
+
+  promotion_run(std::vector<std::string> script_arguments, double grace_period, std::int64_t trials) {
+    std::vector<std::string> command = {RUNG_TEST_PYTHON, data + "train_report.py"};
+    command.insert(command.end(), script_arguments.begin(), script_arguments.end());
+    rung::tuner tuner(
+        rung::asha(rung::random_searcher(promoted_space, {.seed = 7}), {.metric = "loss",
+                                                                        .grace_period = 1,
+                                                                        .reduction_factor = 3,
+                                                                        .max_resource_attr = "epochs",
+                                                                        .type = rung::asha_type::promotion}),
+        {.n_workers = 2,
+         .stop_criterion = rung::stop_criterion{.max_num_trials_started = trials},
+         .name = "promotion",
+         .experiment_root = root.path,
+         .log = &log});
+    result = tuner.run(rung::subprocess_trial(
+        {.command = command, .max_resource_attr = "epochs", .stop_grace_period = grace_period, .log = &log}));
+  }
+  [[nodiscard]] std::filesystem::path trial_dir(std::size_t id) const {
+    return result.experiment_dir / "trials" / std::to_string(id);
+  }
+};
+
+// The epochs a trial's program reported, over all its runs, and the --epochs
+// each run was given.
+std::pair<std::vector<std::int64_t>, std::vector<std::string>> runs_of(const std::filesystem::path& trial_dir) {
+  std::vector<std::int64_t> epochs;
+  std::vector<std::string> told;
+  std::istringstream out(read_file(trial_dir / "std.out"));
+  for (std::string line; std::getline(out, line);) {
+    const auto parsed = rung::detail::parse_tune_metric_line(line);
+    if (parsed.what == rung::detail::tune_metric_line::kind::metrics) {
+      epochs.push_back(parsed.report.find("epoch")->as_int64());
+    } else if (line.starts_with("argv: ")) {
+      const auto argv = rung::detail::parse_json(line.substr(6));
+      for (std::size_t i = 0; i + 1 < argv.as_array().size(); ++i) {
+        if (argv.as_array()[i].as_string() == "--epochs") told.push_back(argv.as_array()[i + 1].as_string());
+      }
+    }
+  }
+  return {epochs, told};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "subprocess_trial: promotion ASHA runs each program to its rung, "
+    "where it saves and exits by itself") {
+  // --linger: after its last report the script takes 0.1 s more (a slow final
+  // save), well inside the grace period.
+  promotion_run run({"--linger", "0.1"}, 5.0, 6);
+  REQUIRE(run.result.trials.size() == 6);
+  bool promoted = false;
+  for (std::size_t id = 0; id < run.result.trials.size(); ++id) {
+    CAPTURE(id);
+    CHECK_FALSE(std::filesystem::exists(run.trial_dir(id) / "sigterm.log"));  // no pause was a SIGTERM
+    CHECK(run.result.trials[id].error.empty());
+    const auto [epochs, told] = runs_of(run.trial_dir(id));
+    // Each run was given its rung level, and went on from the checkpoint of the
+    // one before: 1, 2 3, 4 .. 9.
+    std::vector<std::int64_t> expected(epochs.size());
+    std::iota(expected.begin(), expected.end(), 1);
+    CHECK(epochs == expected);
+    const std::vector<std::string> levels = {"1", "3", "9"};
+    REQUIRE(told.size() <= levels.size());
+    CHECK(told == std::vector<std::string>(levels.begin(), levels.begin() + static_cast<std::ptrdiff_t>(told.size())));
+    CHECK(epochs.back() == std::stoll(told.back()));  // ended exactly where it was told
+    promoted = promoted || told.size() > 1;
+    CHECK(read_file(run.trial_dir(id) / "config.json").find("\"epochs\":" + told.back() + "}") != std::string::npos);
+  }
+  CHECK(promoted);
+  CHECK(run.log.str().find("SIGTERM") == std::string::npos);
+  CHECK(children_of_this_process().empty());
+}
+
+TEST_CASE(
+    "subprocess_trial: a program that ignores max_resource_attr is sent "
+    "SIGTERM once it reports beyond its rung") {
+  promotion_run run({"--ignore_epochs", "9", "--sleep", "0.02"}, 5.0, 2);
+  REQUIRE(run.result.trials.size() == 2);
+  for (std::size_t id = 0; id < 2; ++id) {
+    CHECK(std::filesystem::exists(run.trial_dir(id) / "sigterm.log"));
+    CHECK(run.log.str().find("trial " + std::to_string(id) +
+                             ": reported epoch 2 beyond 1, where it was to end "
+                             "(--epochs): sending SIGTERM") != std::string::npos);
+  }
+  CHECK(children_of_this_process().empty());
+}
+
+TEST_CASE(
+    "subprocess_trial: a program still running a grace period after its "
+    "report at its rung is sent SIGTERM") {
+  promotion_run run({"--linger", "30"}, 0.1, 1);
+  REQUIRE(run.result.trials.size() == 1);
+  CHECK(std::filesystem::exists(run.trial_dir(0) / "sigterm.log"));
+  CHECK(run.log.str().find("trial 0: still running 0.1 s after its report at "
+                           "the level it was to end at (--epochs): "
+                           "sending SIGTERM") != std::string::npos);
+  CHECK(run.result.trials[0].error.empty());  // a pause, not a failure
+  CHECK(children_of_this_process().empty());
 }

@@ -11,8 +11,9 @@
 // and std.err. Stopping a trial sends SIGTERM to its process group, then
 // SIGKILL after a grace period. A paused trial is started again later with
 // the same checkpoint directory. With max_resource_attr, as in Syne Tune,
-// each run is told where the scheduler will pause it (--epochs 9), so the
-// program saves its checkpoint and exits there by itself: a pause sends no
+// each run is told where the scheduler will pause it (--epochs 9; on its
+// last stretch the maximum resource), so the program saves its checkpoint
+// and exits there by itself: a pause (or the stop at the end) sends no
 // signal that could cut a checkpoint short. A program that ignores it is
 // sent SIGTERM once it reports beyond that level, or when it has not exited
 // stop_grace_period seconds after reporting it. Without max_resource_attr a
@@ -113,7 +114,7 @@ class subprocess_trial {
     const auto directory = reporter.trial_dir();
     std::filesystem::create_directories(directory);
     // Where the scheduler will pause this run: the program is told to end there.
-    const std::optional<double> run_to = options_.max_resource_attr.empty() ? std::nullopt : next_pause(reporter);
+    const std::optional<double> run_to = options_.max_resource_attr.empty() ? std::nullopt : reporter.run_to();
     std::string json = "{";
     std::vector<std::string> named;  // --name value, per hyperparameter and constant
     const auto add = [&](std::string_view name, std::string_view json_text, std::string argument) {
@@ -160,16 +161,6 @@ class subprocess_trial {
  private:
   [[noreturn]] static void bad(std::string_view field, const std::string& value, std::string_view rule) {
     throw std::invalid_argument("subprocess_options." + std::string(field) + " = " + value + ": " + std::string(rule));
-  }
-
-  // TODO(h4): reporter.run_to() itself once it is in reporter.hpp (issue 11, with h2's schedulers).
-  template <class Reporter>
-  static std::optional<double> next_pause(const Reporter& reporter) {
-    if constexpr (requires { reporter.run_to(); }) {
-      return reporter.run_to();
-    } else {
-      return std::nullopt;
-    }
   }
 
   template <class Value>
@@ -323,8 +314,8 @@ class subprocess_trial {
     } release_gpus{gpus_, trial};
     const auto environment = environment_for(trial);
     const auto executor = co_await asio::this_coro::executor;
-    const auto run = std::make_shared<detail::program_run>(executor, options_.command.front(), arguments,
-                                                           directory / "std.err", environment ? &*environment : nullptr);
+    const auto run = std::make_shared<detail::program_run>(
+        executor, options_.command.front(), arguments, directory / "std.err", environment ? &*environment : nullptr);
     run->start(options_.timeout, options_.stop_grace_period);
     struct kill_on_exit {  // leaving early (an exception): nothing of the child survives
       detail::program_run& run;
@@ -336,7 +327,7 @@ class subprocess_trial {
     std::array<char, 1 << 16> buffer;
     std::size_t reports = 0;
     bool ending = false;        // the scheduler stopped or paused the trial, or the tuning ends
-    bool ends_itself = false;   // paused at run_to: the program exits by itself, no signal
+    bool ends_itself = false;   // paused or stopped at run_to: the program exits by itself, no signal
     asio::steady_timer exit_deadline(executor);  // for a program that does not
     const auto end_run = [&] {
       ending = true;
@@ -368,9 +359,9 @@ class subprocess_trial {
       while ((line = lines.next()) || (at_end && (line = lines.rest()))) {
         if (line->truncated) {
           if (!ending) {
-            skipped(trial,
-                    "longer than " + std::to_string(options_.max_line_bytes) + " bytes: " + std::to_string(line->length),
-                    line->text);
+            const std::string why =
+                "longer than " + std::to_string(options_.max_line_bytes) + " bytes: " + std::to_string(line->length);
+            skipped(trial, why, line->text);
           }
           continue;
         }
@@ -380,7 +371,7 @@ class subprocess_trial {
         const double counted = reporter.resume_from() + static_cast<double>(reports + 1);
         const auto names = reporter.metric_names();
         const auto report = problem.empty() ? read_report(parsed.report, names, counted, problem) : std::nullopt;
-        if (ending) {  // paused at run_to: a report beyond it means the program ignores max_resource_attr
+        if (ending) {  // ended at run_to: a report beyond it means the program ignores max_resource_attr
           if (report && report->resource > *run_to && !run->terminated()) {
             note(trial, "reported " + options_.resource_attr + " " + detail::to_text(report->resource) + " beyond " +
                             detail::to_text(*run_to) + ", where it was to end (--" + options_.max_resource_attr +
@@ -400,7 +391,8 @@ class subprocess_trial {
         check_recorded(trial, parsed.report, names);
         ++reports;
         const decision outcome = co_await reporter.report(report->resource, report->metrics);
-        if (outcome == decision::pause_trial && run_to && report->resource >= *run_to) {
+        // At run_to the program ends by itself, paused there or (at the maximum resource) stopped.
+        if (outcome != decision::continue_trial && run_to && report->resource >= *run_to) {
           await_own_exit();
         } else if (outcome != decision::continue_trial) {
           end_run();
@@ -419,7 +411,7 @@ class subprocess_trial {
     const int status = run->child().wait_status();
     if (ends_itself && !run->terminated() && status != 0) {
       fail(directory, detail::describe_wait_status(status) + " after its report at " + options_.resource_attr + " " +
-                          detail::to_text(*run_to) + ", where it was to pause");
+                          detail::to_text(*run_to) + ", where it was to end");
     }
     if (ending) co_return;
     if (run->timed_out()) fail(directory, "timed out after " + detail::to_text(options_.timeout) + " s");
