@@ -237,4 +237,14 @@ TEST_CASE("bad simulations are refused before they start, naming the field") {
   CHECK_THROWS_WITH_AS(
       rung::simulate(wrong_metric, benchmark, {.stop_criterion = rung::stop_criterion{.max_num_trials_started = 5}}),
       "simulate: the benchmark reports 'error' but the scheduler optimises 'loss'", std::invalid_argument);
+  const auto root = std::filesystem::temp_directory_path() / "rung-simulator-names" / "root";
+  CHECK_THROWS_WITH_AS(rung::simulate(scheduler, benchmark,
+                                      {.stop_criterion = rung::stop_criterion{.max_num_trials_started = 5},
+                                       .name = "../escape",
+                                       .experiment_root = root,
+                                       .record_results = true}),
+                       "simulator_options.name = \"../escape\": must be one directory name inside experiment_root: "
+                       "not empty, \".\" or \"..\", without '/' or NUL",
+                       std::invalid_argument);
+  CHECK_FALSE(std::filesystem::exists(root.parent_path()));
 }

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -59,6 +60,15 @@ class tuner {
     }
   }
 
+  // From any thread: the running tuning (or, if none runs, the next one)
+  // ends early. Nothing new starts; running trials are told to stop and are
+  // recorded as stopped with their last report; paused ones stay paused;
+  // results.csv is flushed and the result says `interrupted`. The journal
+  // has it all: the same experiment goes on later with .resume = true. A
+  // second call kills the trials' processes at once (subprocess trials).
+  // Not async-signal-safe: for signals, use handle_signals or an asio::signal_set.
+  void request_stop() { stops_->request(0); }
+
   [[nodiscard]] S& scheduler() noexcept { return scheduler_; }
   [[nodiscard]] const tuner_options& options() const noexcept { return options_; }
 
@@ -66,6 +76,7 @@ class tuner {
   void validate() {
     constexpr std::string_view who = "tuner_options";
     if (options_.n_workers < 1) detail::bad_driver_option(who, "n_workers", "0", "at least one worker is needed");
+    detail::check_experiment_name(who, options_.name);
     if (options_.resume && (options_.name.empty() || !options_.record_results)) {
       detail::bad_driver_option(who, "resume", "true",
                                 "name the experiment to resume (.name) and keep record_results on");
@@ -103,8 +114,10 @@ class tuner {
       }
       driver.replay(directory / journal_file_name);
     }
-    driver.run(description);
+    driver.run(description, *stops_);
     auto result = detail::collect_result(scheduler_, driver.session(), directory);
+    result.interrupted = driver.interrupted_by().has_value();
+    result.interrupt_signal = driver.interrupted_by().value_or(0);
     if (options_.log) detail::print_summary(*options_.log, scheduler_, driver.session(), result);
     return result;
   }
@@ -112,6 +125,7 @@ class tuner {
   S scheduler_;
   tuner_options options_;
   std::size_t scheduler_metric_ = 0;
+  std::unique_ptr<detail::stop_requests> stops_ = std::make_unique<detail::stop_requests>();  // the tuner stays movable
 };
 
 }  // namespace rung

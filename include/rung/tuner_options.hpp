@@ -26,7 +26,7 @@ struct tuner_options {
   double results_update_interval = 10.0;         // seconds between flushes of results.csv
   std::int64_t max_failures = 1;                 // the tuning ends once more trials than this fail
   std::string name = {};                         // the experiment's name; default rung-<date>-<time>
-  std::filesystem::path experiment_root = "rung-experiments";
+  std::filesystem::path experiment_root = "rung-experiments";  // holds experiment_root/name: name is one component
   bool record_results = true;                    // write the experiment directory
   // Go on with the experiment experiment_root/name from its journal (after a
   // crash, or with a larger budget): the scheduler is rebuilt by replaying
@@ -42,6 +42,10 @@ struct tuner_options {
   // paused trial is asked to checkpoint and return (report() returns
   // pause_trial), and is called again with resume_from() when promoted.
   bool pause_in_memory = true;
+  // SIGINT and SIGTERM end the tuning as request_stop() does, and a second
+  // one kills the trials' processes at once; the signals' earlier handling
+  // is restored when run() returns. Off: the program's own handling stands.
+  bool handle_signals = false;
 };
 
 template <class Config>
@@ -55,6 +59,10 @@ struct tuning_result {
   tuning_status status;
   std::string stop_reason;
   std::vector<trial_record<Config>> trials;
+  // Ended early by tuner::request_stop() or, with handle_signals, a signal:
+  // interrupt_signal is its number (SIGINT, SIGTERM), 0 for request_stop().
+  bool interrupted = false;
+  int interrupt_signal = 0;
 };
 
 }  // namespace rung

@@ -32,6 +32,8 @@
 #include "rung/detail/blocking_pool.hpp"
 #include "rung/detail/journal_replay.hpp"
 #include "rung/detail/metric_resolver.hpp"
+#include "rung/detail/process_groups.hpp"
+#include "rung/detail/stop_signals.hpp"
 #include "rung/detail/tuning_session.hpp"
 #include "rung/reporter.hpp"
 #include "rung/results/status_table.hpp"
@@ -68,16 +70,25 @@ class asio_driver final : public trial_host {
     }
   }
 
-  // Runs the tuning to its end on the calling thread.
-  void run(const experiment_description& description) {
+  // Runs the tuning to its end on the calling thread; `stops` delivers
+  // request_stop() meanwhile.
+  void run(const experiment_description& description, stop_requests& stops) {
     start_ = std::chrono::steady_clock::now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                     std::chrono::duration<double>(resumed_at_));
     session_.recorder().tuning_started(description, now());
+    const process_groups::user keep_guardian;  // one guardian for all of this tuning's trial processes
+    if (options_.handle_signals) signals_.emplace(io_, [this](int signal_number) { interrupt(signal_number); });
+    stops.attach([this](int signal_number) { asio::post(io_, [this, signal_number] { interrupt(signal_number); }); });
     asio::co_spawn(io_, supervise(), asio::detached);
     io_.run();
+    stops.detach();
+    signals_.reset();
     const std::lock_guard lock(mutex_);
     if (failure_) std::rethrow_exception(failure_);
   }
+
+  // The signal that interrupted the tuning (0: request_stop()), if one did.
+  [[nodiscard]] std::optional<int> interrupted_by() const noexcept { return interrupted_by_; }
 
   [[nodiscard]] tuning_session<S, R>& session() noexcept { return session_; }
 
@@ -342,8 +353,39 @@ class asio_driver final : public trial_host {
     if (!stopping_) begin_stop();
     if (invocations_.empty()) {
       finished_ = true;
-      asio::post(io_, [this] { supervisor_timer_.cancel(); });
+      end_waits();
     }
+  }
+
+  // On the io_context: request_stop() (0) or a signal. The first ends the
+  // tuning as a stop criterion would: nothing new starts, running trials are
+  // told to stop (a child process gets SIGTERM, then SIGKILL after its grace
+  // period) and recorded as stopped with their last report. Any later one
+  // kills what is left of this tuning's trial processes at once.
+  void interrupt(int signal_number) {
+    const std::lock_guard lock(mutex_);
+    if (finished_) return;
+    if (interrupted_by_) {
+      process_groups::instance().kill(static_cast<asio::execution_context*>(&io_), SIGKILL);
+      return;
+    }
+    interrupted_by_ = signal_number;
+    try {
+      const std::string reason =
+          signal_number == 0 ? "stopped by request_stop()" : "interrupted by " + signal_name(signal_number);
+      session_.request_stop(reason, now());
+      fill_slots(nullptr);
+    } catch (...) {
+      abandon(std::current_exception());
+    }
+  }
+
+  // Under mutex_: the io_context's own waits end, so that run() returns.
+  void end_waits() {
+    asio::post(io_, [this] {
+      supervisor_timer_.cancel();
+      if (signals_) signals_->stop();
+    });
   }
 
   // Prints the status table, flushes results.csv and checks the stop
@@ -396,7 +438,7 @@ class asio_driver final : public trial_host {
   // Under mutex_, on any thread: everything has returned.
   void finish() {
     finished_ = true;
-    asio::post(io_, [this] { supervisor_timer_.cancel(); });
+    end_waits();
     if (failure_) return;
     std::string reason = session_.stopping_reason(now());
     if (reason.empty()) reason = session_.idle_reason();
@@ -430,6 +472,7 @@ class asio_driver final : public trial_host {
   const tuner_options& options_;
   std::filesystem::path trials_dir_;
   asio::steady_timer supervisor_timer_;
+  std::optional<signal_watch> signals_;  // with handle_signals, while run() runs; only on the io_context
   // A trial type whose state cannot stay in memory (a child process) declares
   // `static constexpr bool pause_in_memory = false`: it is asked to return.
   const bool pause_in_memory_ = [&] {
@@ -450,6 +493,7 @@ class asio_driver final : public trial_host {
   std::size_t running_ = 0;  // invocations holding a worker slot
   bool stopping_ = false;
   bool finished_ = false;
+  std::optional<int> interrupted_by_;
   blocking_pool pool_;  // last: its threads are joined before anything they use goes away
 };
 

@@ -3,7 +3,9 @@
 // (vfork-fast: this machine forks a tuner's address space in ~10 ms, spawns
 // in ~4 ms), then watched as a Boost.Process v2 process (pidfd). No shell:
 // the arguments arrive as given. stdout comes back through a pipe, stderr
-// goes to a file, stdin is /dev/null.
+// goes to a file, stdin is /dev/null. Every live group is registered in
+// process_groups: a second Ctrl-C kills a tuning's groups at once, and if
+// this process dies its guardian kills them all.
 #pragma once
 
 #include <fcntl.h>
@@ -39,6 +41,8 @@
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include "rung/detail/process_groups.hpp"
 
 extern char** environ;  // POSIX: the process environment
 
@@ -141,10 +145,12 @@ class child_process {
     if (error) fail(program, error);
     pid_ = pid;
     try {
+      process_groups::instance().add(pid, &boost::asio::query(executor, boost::asio::execution::context));
       process_.emplace(executor, pid);  // opens a pidfd: its exit is awaited on the io_context
     } catch (...) {
       ::kill(-pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
+      process_groups::instance().remove(pid);
       throw;
     }
   }
@@ -161,6 +167,7 @@ class child_process {
     while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
     reap_group();
+    process_groups::instance().remove(pid_);
     process_->detach();
   }
 
@@ -177,6 +184,7 @@ class child_process {
   void exited(int wait_status) {
     ::kill(-pid_, SIGKILL);
     reap_group();
+    process_groups::instance().remove(pid_);
     exited_ = true;
     wait_status_ = wait_status;
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "rung/concepts/scheduler.hpp"
+#include "rung/detail/json_write.hpp"
 #include "rung/experiment_description.hpp"
 #include "rung/results/status_table.hpp"
 #include "rung/stop_criterion.hpp"
@@ -59,6 +60,29 @@ constexpr bool searcher_is_exhaustible() {
 [[noreturn]] inline void bad_driver_option(std::string_view options, std::string_view field, const std::string& value,
                                            std::string_view rule) {
   throw std::invalid_argument(std::string(options) + "." + std::string(field) + " = " + value + ": " + std::string(rule));
+}
+
+// Why `name` cannot name an experiment, or empty: it must be one path
+// component, so that the experiment stays inside experiment_root.
+inline std::string_view experiment_name_problem(std::string_view name) {
+  if (name.empty() || name == "." || name == ".." || name.find_first_of(std::string_view("/\0", 2)) != name.npos) {
+    return "must be one directory name inside experiment_root: not empty, \".\" or \"..\", without '/' or NUL";
+  }
+  return {};
+}
+
+// The name as JSON writes it: quoted, with NUL and quotes escaped.
+inline std::string quoted_name(std::string_view name) {
+  std::string text;
+  append_json_string(text, name);
+  return text;
+}
+
+// An empty name stands for the default (a timestamped one).
+inline void check_experiment_name(std::string_view options, const std::string& name) {
+  if (const auto problem = experiment_name_problem(name); !name.empty() && !problem.empty()) {
+    bad_driver_option(options, "name", quoted_name(name), problem);
+  }
 }
 
 // Completes and checks the metric list (the scheduler's metric by default)
@@ -125,7 +149,7 @@ tuning_result<typename S::config_type> collect_result(const S& scheduler, Sessio
 template <class S, class Session>
 void print_summary(std::ostream& log, const S& scheduler, const Session& session,
                    const tuning_result<typename S::config_type>& result) {
-  log << "rung: tuning finished: " << result.stop_reason;
+  log << (result.interrupted ? "rung: tuning stopped early: " : "rung: tuning finished: ") << result.stop_reason;
   if (!result.experiment_dir.empty()) log << "; results of trials can be found on " << result.experiment_dir.string();
   log << "\n--------------------\nResource summary (last result is reported):\n"
       << format_status_table(session.trials(), session.status(), scheduler.resource_attr(),

@@ -185,12 +185,17 @@ class tuning_session {
     status_.wallclock_time = now;
     if (stop_reason_.empty()) {
       stop_reason_ = options_.stop.reason(status_);
-      if (stop_reason_.empty() && status_.num_trials_failed > options_.max_failures) {
-        stop_reason_ = "more trials failed (" + to_text(status_.num_trials_failed) + ") than max_failures (" +
-                       to_text(options_.max_failures) + ")";
-      }
+      failed_out_ = stop_reason_.empty() && status_.num_trials_failed > options_.max_failures;
+      if (failed_out_) stop_reason_ = failure_reason();
     }
     return stop_reason_;
+  }
+
+  // Ends the tuning early (a signal, request_stop()): nothing new starts,
+  // and trials that return from now on count as stopped.
+  void request_stop(std::string reason, double now) {
+    status_.wallclock_time = now;
+    if (stop_reason_.empty()) stop_reason_ = std::move(reason);
   }
 
   // Ends a running or paused trial as stopped (the tuning ends, or a
@@ -210,7 +215,10 @@ class tuning_session {
   }
 
   // A resumed tuning goes on past an earlier end.
-  void clear_stop_reason() noexcept { stop_reason_.clear(); }
+  void clear_stop_reason() noexcept {
+    stop_reason_.clear();
+    failed_out_ = false;
+  }
 
   // Ends the tuning: trials still running count as stopped. Paused ones stay
   // paused (as Syne Tune shows them), so that a resume with a larger budget
@@ -218,6 +226,7 @@ class tuning_session {
   void finish(double now, std::string reason) {
     status_.wallclock_time = now;
     if (stop_reason_.empty()) stop_reason_ = std::move(reason);
+    if (failed_out_) stop_reason_ = failure_reason();  // trials running then may have failed too
     for (auto& record : trials_) {
       if (record.status == trial_status::in_progress) end_trial(record, trial_status::stopped, now);
     }
@@ -242,6 +251,11 @@ class tuning_session {
  private:
   void ignore(const record_type& record, double resource, const std::string& why, double now) {
     if (recording_) recorder_.report_ignored(record, resource, why, now);
+  }
+
+  [[nodiscard]] std::string failure_reason() const {
+    return "more trials failed (" + to_text(status_.num_trials_failed) + ") than max_failures (" +
+           to_text(options_.max_failures) + ")";
   }
 
   [[nodiscard]] std::ptrdiff_t metric_count() const noexcept {
@@ -281,6 +295,7 @@ class tuning_session {
   std::vector<double> last_metrics_;  // metric_names.size() values per trial, NaN until reported
   std::string stop_reason_;
   bool capped_ = false;  // max_num_trials_started reached at the last next()
+  bool failed_out_ = false;  // the tuning ends on max_failures
   bool recording_ = true;
   std::optional<trial_id> best_trial_;
   double best_metric_ = std::numeric_limits<double>::quiet_NaN();
