@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -169,6 +170,46 @@ TEST_CASE("the tuning ends once more trials failed than max_failures") {
   const auto result = tuner.run(trial);
   CHECK(result.status.num_trials_failed == 3);
   CHECK(result.stop_reason == "more trials failed (3) than max_failures (2)");
+}
+
+TEST_CASE("the stop reason gives the final failure count, trials failing while the tuning winds down included") {
+  std::latch all_running(4);
+  auto trial = [&](const config&, rung::reporter&) {
+    all_running.arrive_and_wait();  // the second failure ends the tuning while two more are under way
+    throw std::runtime_error("broken");
+  };
+  rung::tuner tuner(make_scheduler(), {.n_workers = 4,
+                                       .stop_criterion = rung::stop_criterion{.max_num_trials_started = 4},
+                                       .max_failures = 1,
+                                       .record_results = false,
+                                       .log = nullptr});
+  const auto result = tuner.run(trial);
+  CHECK(result.status.num_trials_failed == 4);
+  CHECK(result.stop_reason == "more trials failed (4) than max_failures (1)");
+}
+
+TEST_CASE("an experiment name is one directory inside experiment_root: nothing is written outside it") {
+  temp_dir dir;
+  const auto root = dir.path / "a" / "root";
+  const auto rule = std::string(": must be one directory name inside experiment_root: not empty, \".\" or \"..\", "
+                                "without '/' or NUL");
+  const auto refused = [&](const std::string& name) {
+    return rung::tuner(make_scheduler(), {.stop_criterion = rung::stop_criterion{.max_num_trials_started = 1},
+                                          .name = name,
+                                          .experiment_root = root,
+                                          .log = nullptr});
+  };
+  CHECK_THROWS_WITH_AS(refused("../../escape"), ("tuner_options.name = \"../../escape\"" + rule).c_str(),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(refused(".."), ("tuner_options.name = \"..\"" + rule).c_str(), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(refused("."), ("tuner_options.name = \".\"" + rule).c_str(), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(refused("a/b"), ("tuner_options.name = \"a/b\"" + rule).c_str(), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(refused("/tmp/x"), ("tuner_options.name = \"/tmp/x\"" + rule).c_str(), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(refused(std::string("nul\0", 4)), ("tuner_options.name = \"nul\\u0000\"" + rule).c_str(),
+                       std::invalid_argument);
+  CHECK_FALSE(std::filesystem::exists(dir.path));
+  auto trial = [](const config& c, rung::reporter& reporter) { reporter.report(1.0, loss(c, 1.0)); };
+  CHECK(refused("..x").run(trial).experiment_dir == root / "..x");  // dots within a name are a name
 }
 
 TEST_CASE("a report with an unknown metric or a non-positive resource fails the trial, naming it") {
