@@ -9,7 +9,12 @@
 //    "searcher": {"seed": 1},
 //    "tuner": {"n_workers": 4, "max_num_trials_started": 50},
 //    "trial": {"timeout": 3600, "gpus": [0, 1]}}
-// Flags given on the command line win over the file.
+// Flags given on the command line win over the file. SIGINT or SIGTERM stops
+// the tuning cleanly (a second kills the trials at once); it goes on with
+//   rung-tune --resume NAME [--experiment-root D] [--max-trials N]
+// The exit statuses are in rung_tune_launch.hpp and the README.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -18,6 +23,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -31,14 +37,18 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/subprocess_trial.hpp"
 #include "rung/tuner.hpp"
+#include "rung_tune_launch.hpp"
 
 namespace {
+
+using rung_tune::launch;
 
 using rung::detail::json_fields;
 using rung::detail::json_value;
 
 constexpr std::string_view usage =
     "usage: rung-tune --config FILE.json [options] -- PROGRAM [ARGUMENT...]\n"
+    "       rung-tune --resume NAME [--experiment-root D] [--max-trials N] [--max-time SECONDS]\n"
     "Runs PROGRAM once per trial with --name value per hyperparameter and --st_checkpoint_dir DIR;\n"
     "it reports with lines '[tune-metric]: {\"epoch\": 1, \"loss\": 0.3}' on stdout (syne_tune.Reporter).\n"
     "options (each overrides the file):\n"
@@ -49,7 +59,41 @@ constexpr std::string_view usage =
     "  --seed N             the searcher's seed\n"
     "  --name NAME          the experiment's name (default rung-<date>-<time>)\n"
     "  --experiment-root D  where experiments are saved (default rung-experiments)\n"
-    "  --timeout SECONDS    the longest one run of PROGRAM may take\n";
+    "  --timeout SECONDS    the longest one run of PROGRAM may take\n"
+    "  --resume NAME        go on with experiment NAME (stopped, killed or crashed) with its saved settings\n"
+    "SIGINT or SIGTERM ends the tuning: trials are stopped and recorded, and the summary says how to\n"
+    "resume; a second signal kills the trials at once.\n"
+    "exit status: 0 the tuning ended and some trial succeeded; 1 bad settings, program or experiment;\n"
+    "2 bad command line; 3 more trials failed than max_failures; 4 no trial succeeded; 128+N signal N.\n";
+
+// What --help adds: every field of the settings file, by section (each is
+// read in run(); a field not listed there is refused as unknown).
+constexpr std::string_view settings_fields =
+    "settings file (JSON; every section but config_space may be left out):\n"
+    "  config_space  {\"NAME\": DOMAIN, ...}, DOMAIN one of\n"
+    "                {\"type\": T, \"lower\": X, \"upper\": X}, T uniform, loguniform, randint or lograndint\n"
+    "                {\"type\": T, \"lower\": X, \"upper\": X, \"size\": N}, T finrange or logfinrange\n"
+    "                {\"type\": T, \"values\": [numbers or strings]}, T choice or ordinal\n"
+    "                a number or a string (a constant), a list, or {\"type\": \"constant\", \"value\": ANY}\n"
+    "                (lists and objects are passed to PROGRAM as JSON)\n"
+    "  scheduler     name (fifo, asha, hyperband, synchronous_hyperband, median_stopping; default fifo),\n"
+    "                metric, mode (min or max), resource_attr (default epoch), max_t, or max_resource_attr\n"
+    "                (the constant holding the maximum resource: a promoted run gets its rung level there);\n"
+    "                asha, hyperband: type (stopping or promotion), grace_period, reduction_factor, brackets;\n"
+    "                synchronous_hyperband: grace_period, reduction_factor, brackets, iterations,\n"
+    "                parallel_brackets; median_stopping: running_average, grace_time, grace_population,\n"
+    "                rank_cutoff\n"
+    "  searcher      seed (0 to 2^63-1)\n"
+    "  tuner         n_workers (1 to 100000), max_num_trials_started, max_num_trials_completed,\n"
+    "                max_wallclock_time, max_failures, print_update_interval, metrics (recorded in results.csv\n"
+    "                besides the scheduler's; the script's st_worker_time and st_worker_iter always are),\n"
+    "                name, experiment_root\n"
+    "  trial         pass_args_as_json, timeout and stop_grace_period (seconds, 0 to 1e9), gpus (a list of\n"
+    "                device numbers), gpus_per_trial\n";
+
+// The flags that may change on --resume; the rest is the experiment's own,
+// which its journal replays.
+constexpr std::string_view resume_flags[] = {"experiment-root", "max-trials", "max-time"};
 
 struct usage_error : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
@@ -57,6 +101,7 @@ struct usage_error : std::invalid_argument {
 
 struct command_line {
   std::filesystem::path config;
+  std::optional<std::string> resume;  // --resume NAME
   std::map<std::string, std::string, std::less<>> overrides;  // flag (without --) -> value
   std::vector<std::string> program;
 };
@@ -67,20 +112,34 @@ command_line parse_command_line(int argc, char** argv) {
   for (; at < argc && std::string_view(argv[at]) != "--"; ++at) {
     const std::string_view flag = argv[at];
     if (flag == "--help" || flag == "-h") throw usage_error("");
-    static constexpr std::string_view known[] = {"--config",     "--scheduler",       "--n-workers",
-                                                 "--max-trials", "--max-time",        "--seed",
-                                                 "--name",       "--experiment-root", "--timeout"};
+    static constexpr std::string_view known[] = {"--config", "--scheduler", "--n-workers",       "--max-trials",
+                                                 "--max-time", "--seed",    "--name",            "--experiment-root",
+                                                 "--timeout", "--resume"};
     if (std::find(std::begin(known), std::end(known), flag) == std::end(known)) {
       throw usage_error("unknown option '" + std::string(flag) + "'");
     }
     if (at + 1 >= argc) throw usage_error("option " + std::string(flag) + " needs a value");
     if (flag == "--config") {
       parsed.config = argv[++at];
+    } else if (flag == "--resume") {
+      parsed.resume = argv[++at];
     } else {
       parsed.overrides[std::string(flag.substr(2))] = argv[++at];
     }
   }
   for (++at; at < argc; ++at) parsed.program.emplace_back(argv[at]);
+  if (parsed.resume) {
+    if (!parsed.config.empty() || !parsed.program.empty()) {
+      throw usage_error("--resume takes neither --config nor a program: the experiment saved its own");
+    }
+    for (const auto& [flag, value] : parsed.overrides) {
+      if (std::find(std::begin(resume_flags), std::end(resume_flags), flag) == std::end(resume_flags)) {
+        throw usage_error("--" + flag + " cannot change on --resume: the journal replays the experiment's own "
+                          "settings (--experiment-root, --max-trials and --max-time may be given)");
+      }
+    }
+    return parsed;
+  }
   if (parsed.config.empty()) throw usage_error("--config FILE.json is required");
   if (parsed.program.empty()) throw usage_error("name the program to run after --");
   return parsed;
@@ -97,7 +156,6 @@ void apply_overrides(json_value& document, const command_line& line) {
       {"name", {"tuner", "name"}},
       {"experiment-root", {"tuner", "experiment_root"}},
       {"timeout", {"trial", "timeout"}}};
-  auto members = document.as_object();
   for (const auto& [flag, text] : line.overrides) {
     const auto& [section, field] = targets.at(flag);
     json_value value(text);
@@ -108,21 +166,19 @@ void apply_overrides(json_value& document, const command_line& line) {
         throw usage_error("--" + flag + " " + text + ": expected a number");
       }
     }
-    auto found =
-        std::find_if(members.begin(), members.end(), [&](const auto& member) { return member.first == section; });
-    if (found == members.end()) found = members.insert(members.end(), {section, json_value(json_value::object_type{})});
-    auto section_members = found->second.as_object();
-    std::erase_if(section_members, [&](const auto& member) { return member.first == field; });
-    section_members.emplace_back(field, std::move(value));
-    found->second = json_value(std::move(section_members));
+    rung_tune::set_field(document, section, field, std::move(value));
   }
-  document = json_value(std::move(members));
 }
 
+// Saves what --resume needs once the settings are known to be good, then
+// tunes; returns the exit status.
 template <class Scheduler>
-void tune(Scheduler scheduler, rung::tuner_options options, const rung::subprocess_options& trial) {
+int tune(Scheduler scheduler, rung::tuner_options options, const rung::subprocess_options& trial, const launch& how) {
+  options.handle_signals = true;  // Ctrl-C, or SIGTERM (Slurm's preemption): stop, record, summarise
   rung::tuner tuner(std::move(scheduler), std::move(options));
-  (void)tuner.run(rung::subprocess_trial(trial));  // the tuner prints the status tables and the summary
+  rung_tune::save_launch(tuner.options().experiment_root / tuner.options().name, how);
+  const auto result = tuner.run(rung::subprocess_trial(trial));  // the tuner prints the status tables and the summary
+  return rung_tune::ending(result, tuner.options());
 }
 
 // The number of brackets of a full Hyperband: one per rung level.
@@ -135,8 +191,9 @@ std::int64_t all_brackets(std::int64_t grace_period, double reduction_factor, st
   return brackets;
 }
 
-// `file` names the settings file in messages: "tune.json.scheduler.max_t = ...".
-void run(const json_value& document, const std::vector<std::string>& program, const std::string& file) {
+// `file` names the settings file in messages: "tune.json.scheduler.max_t = ...". Returns the exit status.
+int run(const json_value& document, const std::vector<std::string>& program, const std::string& file,
+        const launch& how) {
   json_fields top(&document, file);
   const auto* space_json = top.raw("config_space");
   if (space_json == nullptr) top.bad("config_space", json_value(), "missing: the hyperparameters to tune");
@@ -149,6 +206,7 @@ void run(const json_value& document, const std::vector<std::string>& program, co
 
   json_fields tuner_fields(top.raw("tuner"), file + ".tuner");
   rung::tuner_options options;
+  options.resume = how.resume;
   options.n_workers =
       static_cast<std::size_t>(std::max<std::int64_t>(0, tuner_fields.integer("n_workers").value_or(4)));
   options.stop_criterion =
@@ -192,7 +250,7 @@ void run(const json_value& document, const std::vector<std::string>& program, co
                                   .max_resource_attr = max_resource_attr};
     if (name == "fifo") {
       scheduler_fields.finish();
-      return tune(rung::fifo_scheduler(std::move(searcher), fifo), std::move(options), trial);
+      return tune(rung::fifo_scheduler(std::move(searcher), fifo), std::move(options), trial, how);
     }
     rung::median_stopping_options median;
     median.running_average = scheduler_fields.boolean("running_average").value_or(median.running_average);
@@ -201,7 +259,7 @@ void run(const json_value& document, const std::vector<std::string>& program, co
     median.rank_cutoff = scheduler_fields.number("rank_cutoff").value_or(median.rank_cutoff);
     scheduler_fields.finish();
     return tune(rung::median_stopping(rung::fifo_scheduler(std::move(searcher), fifo), median), std::move(options),
-                trial);
+                trial, how);
   }
   const auto max_t = scheduler_fields.integer("max_t");
   const auto grace_period = scheduler_fields.integer("grace_period").value_or(1);
@@ -219,7 +277,7 @@ void run(const json_value& document, const std::vector<std::string>& program, co
         .iterations = scheduler_fields.integer("iterations").value_or(0),
         .parallel_brackets = scheduler_fields.boolean("parallel_brackets").value_or(false)};
     scheduler_fields.finish();
-    return tune(rung::synchronous_hyperband(std::move(searcher), hyperband), std::move(options), trial);
+    return tune(rung::synchronous_hyperband(std::move(searcher), hyperband), std::move(options), trial, how);
   }
   rung::asha_options asha_settings{.metric = metric,
                                    .mode = mode,
@@ -241,7 +299,7 @@ void run(const json_value& document, const std::vector<std::string>& program, co
       name == "hyperband" && top_resource ? all_brackets(grace_period, reduction_factor, *top_resource) : 1);
   asha_settings.seed = seed;
   scheduler_fields.finish();
-  tune(rung::asha(std::move(searcher), asha_settings), std::move(options), trial);
+  return tune(rung::asha(std::move(searcher), asha_settings), std::move(options), trial, how);
 }
 
 std::string read_text(const std::filesystem::path& file) {
@@ -252,27 +310,76 @@ std::string read_text(const std::filesystem::path& file) {
   return text.str();
 }
 
+// A new experiment: the settings file with the flags applied, and a name
+// chosen now (the resume command names it). A name must stay inside the
+// experiment root.
+launch start(const command_line& line) {
+  launch how{.program = line.program,
+             .config_file = line.config.filename().string(),
+             .working_directory = std::filesystem::current_path()};
+  try {
+    how.settings = rung::detail::parse_json(read_text(line.config));
+  } catch (const rung::detail::json_error& error) {
+    throw std::invalid_argument(line.config.string() + ": " + error.what());
+  }
+  if (!how.settings.is_object()) throw std::invalid_argument(line.config.string() + ": must hold a JSON object");
+  apply_overrides(how.settings, line);
+  const auto* name = rung_tune::field_of(how.settings, "tuner", "name");
+  if (name == nullptr) {
+    rung_tune::set_field(how.settings, "tuner", "name", rung::detail::timestamped_name("rung"));
+  } else if (name->is_string()) {  // another type is the settings' reader's to refuse
+    const auto problem = rung::detail::experiment_name_problem(name->as_string());
+    const auto quoted = rung::detail::quoted_name(name->as_string());
+    if (!problem.empty() && line.overrides.contains("name")) {
+      throw usage_error("--name " + quoted + ": " + std::string(problem));
+    }
+    if (!problem.empty()) {
+      throw std::invalid_argument(how.config_file + ".tuner.name = " + quoted + ": " + std::string(problem));
+    }
+  }
+  return how;
+}
+
+// An experiment to go on with: what it saved, a larger budget if given, and
+// its own working directory again (relative paths in its command start there).
+launch reopen(const command_line& line) {
+  const std::string& name = *line.resume;
+  if (const auto problem = rung::detail::experiment_name_problem(name); !problem.empty()) {
+    throw usage_error("--resume " + rung::detail::quoted_name(name) + ": " + std::string(problem));
+  }
+  const auto found = line.overrides.find("experiment-root");
+  const auto root =
+      std::filesystem::absolute(found != line.overrides.end() ? found->second : "rung-experiments").lexically_normal();
+  const auto directory = root / name;
+  const auto file = directory / rung_tune::launch_file_name;
+  if (!std::filesystem::exists(file)) {
+    throw std::invalid_argument("cannot resume " + directory.string() + ": it holds no " + file.filename().string() +
+                                (std::filesystem::exists(directory) ? " (rung-tune did not start it)"
+                                                                    : " (no such experiment)"));
+  }
+  auto how = rung_tune::load_launch(read_text(file), file);
+  apply_overrides(how.settings, line);
+  rung_tune::set_field(how.settings, "tuner", "name", name);
+  rung_tune::set_field(how.settings, "tuner", "experiment_root", root.string());
+  std::filesystem::current_path(how.working_directory);
+  return how;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     const auto line = parse_command_line(argc, argv);
-    json_value document;
-    try {
-      document = rung::detail::parse_json(read_text(line.config));
-    } catch (const rung::detail::json_error& error) {
-      throw std::invalid_argument(line.config.string() + ": " + error.what());
-    }
-    if (!document.is_object()) throw std::invalid_argument(line.config.string() + ": must hold a JSON object");
-    apply_overrides(document, line);
-    run(document, line.program, line.config.filename().string());
-    return 0;
+    const launch how = line.resume ? reopen(line) : start(line);
+    rung_tune::check_program(how.program.front());
+    return run(how.settings, how.program, how.config_file, how);
   } catch (const usage_error& error) {
     if (*error.what() != '\0') std::cerr << "rung-tune: " << error.what() << '\n';
     std::cerr << usage;
-    return *error.what() == '\0' ? 0 : 2;
+    if (*error.what() == '\0') std::cerr << settings_fields;  // --help
+    return *error.what() == '\0' ? rung_tune::succeeded : rung_tune::bad_usage;
   } catch (const std::exception& error) {
     std::cerr << "rung-tune: " << error.what() << '\n';
-    return 1;
+    return rung_tune::bad_input;
   }
 }
