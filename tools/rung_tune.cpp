@@ -18,14 +18,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "rung/detail/json_fields.hpp"
@@ -45,6 +49,12 @@ using rung_tune::launch;
 
 using rung::detail::json_fields;
 using rung::detail::json_value;
+
+// Bounds on settings, checked before any conversion: a value beyond them is a
+// mistake that would overflow, or allocate until memory runs out.
+constexpr std::int64_t max_int64 = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t max_workers = 100'000;                   // trials at once, and GPUs per trial
+constexpr std::uintmax_t max_settings_bytes = std::uintmax_t{16} << 20U;  // a settings file: 16 MiB
 
 constexpr std::string_view usage =
     "usage: rung-tune --config FILE.json [options] -- PROGRAM [ARGUMENT...]\n"
@@ -191,6 +201,73 @@ std::int64_t all_brackets(std::int64_t grace_period, double reduction_factor, st
   return brackets;
 }
 
+// Linux's limits on what a program is started with: one argument at most 32
+// pages, and every argument and environment string together at most ARG_MAX.
+constexpr std::size_t max_argument_bytes = 32 * 4096;
+
+// The longest text a hyperparameter's value can have on a command line.
+std::size_t longest_value_text(const rung::dynamic_domain& domain) {
+  constexpr std::size_t number_text = 32;  // the longest a number prints
+  const auto text_size = [](const rung::scalar_value& value) {
+    return rung::holds_number(value) ? number_text : rung::to_text(value).size();
+  };
+  return std::visit(
+      [&](const auto& held) -> std::size_t {
+        using held_type = std::decay_t<decltype(held)>;
+        if constexpr (std::is_same_v<held_type, rung::dynamic_finite_set>) {
+          std::size_t longest = 0;
+          for (const auto& value : held.values) longest = std::max(longest, text_size(value));
+          return longest;
+        } else if constexpr (std::is_same_v<held_type, rung::dynamic_constant>) {
+          return text_size(held.value);
+        } else {
+          return number_text;
+        }
+      },
+      domain.variant());
+}
+
+// A trial's command line (--name value per hyperparameter and constant) at
+// its longest, checked now: over the system's limits every trial would fail
+// with "Argument list too long".
+void check_command_line(const rung::dynamic_config_space& space, const rung::subprocess_options& trial,
+                        const rung::tuner_options& options, const std::string& file) {
+  if (trial.pass_args_as_json) return;
+  constexpr std::size_t pointer = sizeof(char*);
+  std::size_t total = 0;
+  for (const auto& word : trial.command) total += word.size() + 1 + pointer;
+  // --st_checkpoint_dir <root>/<name>/trials/<id>/checkpoints
+  total += (options.experiment_root / options.name).string().size() + 64 + 2 * pointer;
+  for (char** entry = environ; *entry != nullptr; ++entry) total += std::strlen(*entry) + 1 + pointer;
+  std::string longest_name;
+  std::size_t longest = 0;
+  const auto add = [&](const std::string& name, std::size_t value_size) {
+    total += name.size() + 3 + value_size + 1 + 2 * pointer;
+    if (value_size > longest) longest = value_size, longest_name = name;
+  };
+  for (std::size_t i = 0; i < space.names().size(); ++i) add(space.names()[i], longest_value_text(space.domains()[i]));
+  for (const auto& [name, json] : space.json_constants()) add(name, json.size());
+  const long system_limit = ::sysconf(_SC_ARG_MAX);
+  const std::size_t limit = system_limit > 0 ? static_cast<std::size_t>(system_limit) : std::size_t{1} << 17U;
+  if (longest >= max_argument_bytes || total >= limit) {
+    throw std::invalid_argument(
+        file + ".config_space: a trial's command line would take up to " + std::to_string(total) +
+        " bytes (the value of '" + longest_name + "' alone " + std::to_string(longest) +
+        "), over the system's limits (" + std::to_string(limit) + " bytes in all, " +
+        std::to_string(max_argument_bytes) + " for one argument); pass the configuration in a file instead: "
+        "\"trial\": {\"pass_args_as_json\": true}");
+  }
+}
+
+// The schedulers use as many brackets as the rung levels give, as Syne Tune
+// does; more asked for in a settings file is a mistake, not a wish to clamp.
+void check_brackets(const json_fields& fields, std::optional<std::int64_t> asked, std::size_t available) {
+  if (asked && static_cast<std::uint64_t>(*asked) > available) {
+    fields.bad("brackets", json_value(*asked),
+               "must be at most " + std::to_string(available) + ", one per rung level (grace_period to max_t)");
+  }
+}
+
 // `file` names the settings file in messages: "tune.json.scheduler.max_t = ...". Returns the exit status.
 int run(const json_value& document, const std::vector<std::string>& program, const std::string& file,
         const launch& how) {
@@ -200,15 +277,14 @@ int run(const json_value& document, const std::vector<std::string>& program, con
   const auto space = rung::dynamic_config_space::from_json_value(*space_json, file + ".config_space");
 
   json_fields searcher_fields(top.raw("searcher"), file + ".searcher");
-  const auto seed = static_cast<std::uint64_t>(searcher_fields.integer("seed").value_or(0));
+  const auto seed = static_cast<std::uint64_t>(searcher_fields.integer("seed", 0, max_int64).value_or(0));
   searcher_fields.finish();
   auto searcher = rung::random_searcher(space, {.seed = seed});
 
   json_fields tuner_fields(top.raw("tuner"), file + ".tuner");
   rung::tuner_options options;
   options.resume = how.resume;
-  options.n_workers =
-      static_cast<std::size_t>(std::max<std::int64_t>(0, tuner_fields.integer("n_workers").value_or(4)));
+  options.n_workers = static_cast<std::size_t>(tuner_fields.integer("n_workers", 1, max_workers).value_or(4));
   options.stop_criterion =
       rung::stop_criterion{.max_wallclock_time = tuner_fields.number("max_wallclock_time"),
                            .max_num_trials_started = tuner_fields.integer("max_num_trials_started"),
@@ -231,16 +307,32 @@ int run(const json_value& document, const std::vector<std::string>& program, con
   // Or max_t: the constant hyperparameter holding the maximum resource (the seeds' "max_epochs").
   const std::string max_resource_attr = scheduler_fields.text("max_resource_attr").value_or("");
 
+  // The script's own st_worker_time and st_worker_iter (syne_tune.Reporter adds them to every line) are
+  // recorded: they fill results.csv's columns of those names, as in Syne Tune's results.
+  if (!metric.empty()) {
+    if (options.metrics.empty()) options.metrics.push_back(metric);
+    for (const char* worker_column : {"st_worker_time", "st_worker_iter"}) {
+      if (std::find(options.metrics.begin(), options.metrics.end(), worker_column) == options.metrics.end()) {
+        options.metrics.emplace_back(worker_column);
+      }
+    }
+  }
+
   json_fields trial_fields(top.raw("trial"), file + ".trial");
   rung::subprocess_options trial{.command = program, .resource_attr = resource_attr};
   trial.pass_args_as_json = trial_fields.boolean("pass_args_as_json").value_or(false);
-  trial.timeout = trial_fields.number("timeout").value_or(0.0);
-  trial.stop_grace_period = trial_fields.number("stop_grace_period").value_or(trial.stop_grace_period);
+  constexpr double max_seconds = rung::subprocess_trial::max_seconds;
+  trial.timeout = trial_fields.number("timeout", 0, max_seconds).value_or(0.0);
+  trial.stop_grace_period =
+      trial_fields.number("stop_grace_period", 0, max_seconds).value_or(trial.stop_grace_period);
   trial.gpus.devices = trial_fields.integers("gpus").value_or(std::vector<int>{});
   trial.gpus.gpus_per_trial =
-      static_cast<std::size_t>(std::max<std::int64_t>(0, trial_fields.integer("gpus_per_trial").value_or(1)));
+      static_cast<std::size_t>(trial_fields.integer("gpus_per_trial", 1, max_workers).value_or(1));
+  trial.max_resource_attr = max_resource_attr;  // a promoted run ends by itself at its rung
+  trial.json_constants = space.json_constants();
   trial_fields.finish();
   top.finish();
+  check_command_line(space, trial, options, file);
 
   if (name == "fifo" || name == "median_stopping") {
     const rung::fifo_options fifo{.metric = metric,
@@ -277,7 +369,9 @@ int run(const json_value& document, const std::vector<std::string>& program, con
         .iterations = scheduler_fields.integer("iterations").value_or(0),
         .parallel_brackets = scheduler_fields.boolean("parallel_brackets").value_or(false)};
     scheduler_fields.finish();
-    return tune(rung::synchronous_hyperband(std::move(searcher), hyperband), std::move(options), trial, how);
+    auto scheduler = rung::synchronous_hyperband(std::move(searcher), hyperband);
+    check_brackets(scheduler_fields, hyperband.brackets, scheduler.brackets().size());
+    return tune(std::move(scheduler), std::move(options), trial, how);
   }
   rung::asha_options asha_settings{.metric = metric,
                                    .mode = mode,
@@ -299,15 +393,28 @@ int run(const json_value& document, const std::vector<std::string>& program, con
       name == "hyperband" && top_resource ? all_brackets(grace_period, reduction_factor, *top_resource) : 1);
   asha_settings.seed = seed;
   scheduler_fields.finish();
-  return tune(rung::asha(std::move(searcher), asha_settings), std::move(options), trial, how);
+  auto scheduler = rung::asha(std::move(searcher), asha_settings);
+  check_brackets(scheduler_fields, brackets, scheduler.num_brackets());
+  return tune(std::move(scheduler), std::move(options), trial, how);
 }
 
+// A settings file's text: a directory or an oversized file is named; a UTF-8
+// byte order mark (Windows editors write one) is skipped.
 std::string read_text(const std::filesystem::path& file) {
+  std::error_code error;
+  if (std::filesystem::is_directory(file, error)) throw std::invalid_argument(file.string() + ": is a directory");
+  const auto size = std::filesystem::file_size(file, error);
+  if (!error && size > max_settings_bytes) {
+    throw std::invalid_argument(file.string() + ": " + std::to_string(size) + " bytes, more than a settings file may " +
+                                "hold (" + std::to_string(max_settings_bytes) + ")");
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::invalid_argument("cannot read " + file.string());
   std::ostringstream text;
   text << in.rdbuf();
-  return text.str();
+  std::string read = text.str();
+  if (read.starts_with("\xEF\xBB\xBF")) read.erase(0, 3);
+  return read;
 }
 
 // A new experiment: the settings file with the flags applied, and a name
