@@ -103,7 +103,7 @@ TEST_CASE("a coroutine trial runs to the trial limit and everything is recorded"
   const auto csv = lines_of(result.experiment_dir / "results.csv");
   REQUIRE(!csv.empty());
   CHECK(csv.front() ==
-        "trial_id,status,st_decision,st_tuner_time,st_worker_time,st_worker_iter,epoch,loss,config_x,config_epochs");
+        "trial_id,st_status,st_decision,st_tuner_time,st_worker_time,st_worker_iter,epoch,loss,config_x,config_epochs");
   CHECK(csv.size() == static_cast<std::size_t>(reports) + 1);
   CHECK(std::filesystem::exists(result.experiment_dir / "metadata.json"));
 }

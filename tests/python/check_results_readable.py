@@ -45,7 +45,7 @@ def main(directory: str) -> int:
     results = pd.read_csv(f"{directory}/results.csv")
     metric = metadata["metric"]
 
-    required = {"trial_id", "st_tuner_time", "st_worker_time", "st_decision", "status"}
+    required = {"trial_id", "st_tuner_time", "st_worker_time", "st_decision", "st_status"}
     required |= {f"config_{name}" for name in metadata["config_space"]}
     required |= {metadata["resource_attr"], *metadata["metric_names"]}
     missing = required - set(results.columns)

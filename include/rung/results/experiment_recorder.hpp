@@ -7,8 +7,11 @@
 //                   that load_experiment and a resumed tuning read
 //   results.csv     one row per report with Syne Tune's column names
 //                   (trial_id, st_tuner_time, st_worker_time, st_decision,
-//                   status, config_<name>, the resource and the metrics), so
-//                   pandas reads it as is and the seeds' plotting code runs
+//                   st_status, config_<name>, the resource and the metrics), so
+//                   pandas reads it as is and the seeds' plotting code runs.
+//                   st_worker_time and st_worker_iter are the trial's own
+//                   values when it reports metrics of those names (as
+//                   syne_tune.Reporter does), the tuner's clock and count else
 #pragma once
 
 #include <algorithm>
@@ -266,9 +269,10 @@ class experiment_recorder {
   }
 
   void write_results_header() {
-    row_ = "trial_id,status,st_decision,st_tuner_time,st_worker_time,st_worker_iter,";
+    row_ = "trial_id,st_status,st_decision,st_tuner_time,st_worker_time,st_worker_iter,";
     detail::append_csv_field(row_, description_.resource_attr);
     for (const auto& metric : description_.metric_names) {
+      if (is_worker_column(metric)) continue;  // it fills the column of its name
       row_ += ',';
       detail::append_csv_field(row_, metric);
     }
@@ -302,15 +306,29 @@ class experiment_recorder {
     row_ += ',';
     detail::append_number(row_, now);
     row_ += ',';
-    detail::append_number(row_, worker_time);
+    const auto reported = [&](std::string_view column) {
+      const auto& names = description_.metric_names;
+      const auto found = static_cast<std::size_t>(std::find(names.begin(), names.end(), column) - names.begin());
+      return found < metrics.size() && metrics[found] == metrics[found] ? metrics[found] : std::optional<double>();
+    };
+    detail::append_number(row_, reported("st_worker_time").value_or(worker_time));
     row_ += ',';
-    detail::append_number(row_, iterations);
+    if (const auto iteration = reported("st_worker_iter")) {
+      detail::append_number(row_, *iteration);
+    } else {
+      detail::append_number(row_, iterations);
+    }
     row_ += ',';
     detail::append_number(row_, resource);
-    for (const double value : metrics) {
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+      if (is_worker_column(description_.metric_names[i])) continue;
       row_ += ',';
-      detail::append_csv_number(row_, value);
+      detail::append_csv_number(row_, metrics[i]);
     }
+  }
+
+  static bool is_worker_column(std::string_view metric) {
+    return metric == "st_worker_time" || metric == "st_worker_iter";
   }
 
   void end_results_row() {
