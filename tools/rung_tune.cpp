@@ -5,7 +5,7 @@
 //
 // tune.json holds the configuration space and the settings:
 //   {"config_space": {"lr": {"type": "loguniform", "lower": 1e-4, "upper": 0.1}, "epochs": 27},
-//    "scheduler": {"name": "asha", "metric": "loss", "mode": "min", "max_t": 27, "type": "promotion"},
+//    "scheduler": {"name": "asha", "metric": "loss", "max_resource_attr": "epochs", "type": "promotion"},
 //    "searcher": {"seed": 1},
 //    "tuner": {"n_workers": 4, "max_num_trials_started": 50},
 //    "trial": {"timeout": 3600, "gpus": [0, 1]}}
