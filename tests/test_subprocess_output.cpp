@@ -81,6 +81,15 @@ TEST_CASE("parse_tune_metric_line: Syne Tune's reporter lines, other output, mal
   CHECK(parse_tune_metric_line("[tune-metric]: {\"note\": \"\xff\"}").what == tune_metric_line::kind::malformed);
 }
 
+TEST_CASE("unrecorded_keys: what a metric line holds besides the metrics, the resource and Syne Tune's st_ keys") {
+  const auto line = parse_tune_metric_line(R"([tune-metric]: {"epoch": 2, "loss": 0.5, "accuracy": 0.9, "step": 1, )"
+                                           R"("st_worker_time": 3.2, "st_worker_iter": 1})");
+  const std::vector<std::string> metrics = {"loss"};
+  CHECK(rung::detail::unrecorded_keys(line.report, metrics, "epoch") == std::vector<std::string>{"accuracy", "step"});
+  const std::vector<std::string> all = {"loss", "accuracy"};
+  CHECK(rung::detail::unrecorded_keys(line.report, all, "step") == std::vector<std::string>{"epoch"});
+}
+
 TEST_CASE("printable: control and non-ASCII bytes are escaped, long text is cut") {
   CHECK(rung::detail::printable("a\tb\xff") == "a\\x09b\\xff");
   CHECK(rung::detail::printable("abcdef", 3) == "abc...");
