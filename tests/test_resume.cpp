@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -10,7 +14,10 @@
 
 #include "rung/config_space.hpp"
 #include "rung/results/experiment.hpp"
+#include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
+#include "rung/schedulers/median_stopping.hpp"
+#include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/tuner.hpp"
 
@@ -175,6 +182,35 @@ TEST_CASE("resuming with another seed is refused, naming the first difference") 
                        std::invalid_argument);
 }
 
+TEST_CASE("a resume with a smaller budget replays the whole journal and starts nothing more") {
+  temp_dir dir;
+  make_tuner(dir.path, 9, false).run(trial);
+  const auto before = decisions(dir.path / "run");
+  const auto result = make_tuner(dir.path, 5, true).run(trial);
+  CHECK(result.status.num_trials_started == 9);
+  CHECK(decisions(dir.path / "run") == before);
+}
+
+TEST_CASE("a STOP in the journal that the scheduler did not decide is refused when the tuning went on after it") {
+  temp_dir dir;
+  make_tuner(dir.path, 4, false).run(trial);
+  auto journal = lines(dir.path / "run" / "journal.jsonl");
+  const auto continued = std::find_if(journal.begin(), journal.end(), [](const std::string& line) {
+    return line.find(R"("decision":"CONTINUE")") != std::string::npos;
+  });
+  REQUIRE(continued != journal.end());
+  continued->replace(continued->find("CONTINUE"), 8, "STOP");
+  {
+    std::ofstream out(dir.path / "run" / "journal.jsonl");
+    for (const auto& line : journal) out << line << '\n';
+  }
+  CHECK_THROWS_WITH_AS(make_tuner(dir.path, 6, true).run(trial),
+                       doctest::Contains("cannot resume: the journal records STOP on a report of trial 0 where the "
+                                         "scheduler decides otherwise, which only the tuning's end explains, yet the "
+                                         "tuning goes on after it"),
+                       std::invalid_argument);
+}
+
 TEST_CASE("resume needs a named experiment with a journal") {
   temp_dir dir;
   CHECK_THROWS_WITH_AS(make_tuner(dir.path, 3, true).run(trial), doctest::Contains("nothing to resume"),
@@ -184,4 +220,241 @@ TEST_CASE("resume needs a named experiment with a journal") {
                   {.stop_criterion = rung::stop_criterion{.max_num_trials_started = 1}, .resume = true}),
       "tuner_options.resume = true: name the experiment to resume (.name) and keep record_results on",
       std::invalid_argument);
+}
+
+// Resume from anywhere: every scheduler and option, interrupted by a limit
+// or cut by a crash, then resumed with the full budget.
+namespace {
+
+constexpr auto curve_space = rung::config_space(rung::uniform<"x">(-1.0, 1.0), rung::uniform<"y">(0.05, 1.0));
+using curve_config = decltype(curve_space)::config_type;
+using curve_searcher = rung::random_searcher<std::remove_const_t<decltype(curve_space)>>;
+constexpr std::int64_t max_epochs = 9;  // rungs 1 and 3 with eta 3
+
+// Learning curves that cross: a high y learns fast and stalls, a low one
+// starts badly and keeps improving. Each epoch yields the io_context, so
+// that with several workers the trials' reports interleave.
+struct curve_trial {
+  rung::awaitable<void> operator()(const curve_config& c, rung::async_reporter& reporter) const {
+    const double x = c.get<"x">();
+    const double y = c.get<"y">();
+    for (auto epoch = static_cast<std::int64_t>(reporter.resume_from()) + 1; epoch <= max_epochs; ++epoch) {
+      co_await boost::asio::post(co_await boost::asio::this_coro::executor, boost::asio::use_awaitable);
+      const double loss = x * x + 2.0 * (1.0 - y) / (1.0 + 3.0 * y * static_cast<double>(epoch));
+      if (co_await reporter.report(static_cast<double>(epoch), loss) != rung::decision::continue_trial) co_return;
+    }
+  }
+};
+
+// Every scheduler and option, each with its name: body(name, make) is called
+// with a callable making a fresh scheduler.
+template <class Body>
+void for_each_scheduler(Body body) {
+  const auto searcher = [] { return curve_searcher(curve_space, {.seed = 17}); };
+  const auto asha = [&](rung::asha_type type, std::int64_t brackets, bool per_bracket) {
+    return [=] {
+      return rung::asha(searcher(), {.metric = "loss",
+                                     .max_t = max_epochs,
+                                     .type = type,
+                                     .brackets = brackets,
+                                     .rung_system_per_bracket = per_bracket,
+                                     .seed = 3});
+    };
+  };
+  const auto hyperband = [&](bool parallel_brackets) {
+    return [=] {
+      return rung::synchronous_hyperband(searcher(),
+                                         {.metric = "loss", .max_t = max_epochs, .parallel_brackets = parallel_brackets});
+    };
+  };
+  const auto fifo = [&] { return rung::fifo_scheduler(searcher(), {.metric = "loss", .max_t = max_epochs}); };
+  body("fifo", fifo);
+  body("asha stopping", asha(rung::asha_type::stopping, 1, false));
+  body("asha promotion", asha(rung::asha_type::promotion, 1, false));
+  body("hyperband stopping, shared rungs", asha(rung::asha_type::stopping, 3, false));
+  body("hyperband stopping, rungs per bracket", asha(rung::asha_type::stopping, 3, true));
+  body("hyperband promotion, shared rungs", asha(rung::asha_type::promotion, 3, false));
+  body("hyperband promotion, rungs per bracket", asha(rung::asha_type::promotion, 3, true));
+  body("synchronous hyperband", hyperband(false));
+  body("synchronous hyperband, parallel brackets", hyperband(true));
+  body("median stopping", [&] { return rung::median_stopping(fifo(), {.grace_population = 3}); });
+}
+
+template <class Make>
+rung::tuning_result<curve_config> tune(Make make, const std::filesystem::path& root, std::size_t workers,
+                                       rung::stop_criterion stop, bool resume) {
+  rung::tuner tuner(make(), {.n_workers = workers,
+                             .stop_criterion = std::move(stop),
+                             .name = "run",
+                             .experiment_root = root,
+                             .resume = resume,
+                             .log = nullptr});
+  return tuner.run(curve_trial{});
+}
+
+// What the scheduler decided, in order, without the clock: starts with their
+// configuration, resumes, reports with their metric and decision, and ends.
+std::vector<std::string> history(const std::filesystem::path& directory) {
+  using rung::detail::to_text;
+  std::vector<std::string> seen;
+  rung::read_journal(directory / "journal.jsonl", [&](const rung::journal_event& event) {
+    const std::string trial = to_text(event.trial);
+    switch (event.kind) {
+      case rung::journal_event_kind::trial_started: {
+        std::string text = "start " + trial;
+        for (const auto& [name, value] : event.config) text += " " + name + "=" + rung::to_text(value);
+        seen.push_back(text);
+        break;
+      }
+      case rung::journal_event_kind::trial_resumed:
+        seen.push_back("resume " + trial + " from " + to_text(event.from_resource));
+        break;
+      case rung::journal_event_kind::report:
+        seen.push_back(trial + "@" + to_text(event.resource) + " " + to_text(event.metrics.at(0).second) + " " +
+                       event.decision);
+        break;
+      case rung::journal_event_kind::report_ignored:
+        seen.push_back(trial + "@" + to_text(event.resource) + " ignored");
+        break;
+      case rung::journal_event_kind::trial_finished:
+        seen.push_back("end " + trial + " " + event.status);
+        break;
+      default:
+        break;
+    }
+  });
+  return seen;
+}
+
+// Nothing recorded lost or duplicated: each trial started once, ids counted
+// up from 0, and its reports going up one epoch at a time from 1 (a resumed
+// or relaunched trial goes on where it was), none after its end.
+struct tally {
+  std::int64_t trials = 0;
+  std::int64_t reports = 0;
+};
+tally check_nothing_lost_or_duplicated(const std::filesystem::path& directory) {
+  std::vector<double> last_resource;
+  std::vector<bool> ended;
+  tally counted;
+  rung::read_journal(directory / "journal.jsonl", [&](const rung::journal_event& event) {
+    const auto index = static_cast<std::size_t>(event.trial);
+    if (event.kind == rung::journal_event_kind::trial_started) {
+      CHECK(index == last_resource.size());
+      last_resource.push_back(0.0);
+      ended.push_back(false);
+      ++counted.trials;
+    } else if (event.kind == rung::journal_event_kind::report) {
+      REQUIRE(index < last_resource.size());
+      CHECK_FALSE(ended[index]);
+      CHECK(event.resource == last_resource[index] + 1.0);
+      last_resource[index] = event.resource;
+      ++counted.reports;
+    } else if (event.kind == rung::journal_event_kind::trial_finished) {
+      REQUIRE(index < ended.size());
+      CHECK_FALSE(ended[index]);
+      ended[index] = true;
+    }
+  });
+  const auto loaded = rung::load_experiment(directory);
+  CHECK(loaded.finished);
+  CHECK(static_cast<std::int64_t>(loaded.trials.size()) == counted.trials);
+  CHECK(static_cast<std::int64_t>(loaded.rows.size()) == counted.reports);
+  CHECK(lines(directory / "results.csv").size() == loaded.rows.size() + 1);  // rewritten from the journal
+  return counted;
+}
+
+// The same history; where not, the first difference is shown.
+void check_same(const std::vector<std::string>& got, const std::vector<std::string>& expected) {
+  const auto [here, there] = std::mismatch(got.begin(), got.end(), expected.begin(), expected.end());
+  INFO("first difference at event ", here - got.begin(), ": ", here == got.end() ? "(none)" : *here, " where ",
+       there == expected.end() ? "(none)" : *there, " was expected");
+  CHECK(got == expected);
+}
+
+bool starts_with(const std::vector<std::string>& whole, const std::vector<std::string>& prefix) {
+  return prefix.size() <= whole.size() && std::equal(prefix.begin(), prefix.end(), whole.begin());
+}
+
+}  // namespace
+
+TEST_CASE("resume from anywhere, 1 worker: ended by a limit, then resumed with the full budget, it decides as one "
+          "never interrupted") {
+  for_each_scheduler([](const std::string& name, auto make) {
+    CAPTURE(name);
+    for (const bool by_evaluations : {false, true}) {
+      CAPTURE(by_evaluations);
+      // The full budget, and runs that end early on a trial limit (nothing is running then).
+      const auto budget = by_evaluations ? rung::stop_criterion{.max_num_evaluations = 70}
+                                         : rung::stop_criterion{.max_num_trials_started = 20};
+      temp_dir reference;
+      tune(make, reference.path, 1, budget, false);
+      const auto expected = history(reference.path / "run");
+      for (const std::int64_t first_trials : {1, 8, 15}) {
+        CAPTURE(first_trials);
+        temp_dir interrupted;
+        auto limited = budget;
+        limited.max_num_trials_started = first_trials;
+        const auto first = tune(make, interrupted.path, 1, limited, false);
+        REQUIRE(first.status.num_trials_started <= first_trials);
+        const auto resumed = tune(make, interrupted.path, 1, budget, true);
+        check_same(history(interrupted.path / "run"), expected);
+        CHECK(resumed.status.num_trials_started == rung::load_experiment(reference.path / "run").trials.size());
+      }
+    }
+  });
+}
+
+TEST_CASE("resume from anywhere, 1 worker: cut by a crash at any event, then resumed, it decides as one never "
+          "interrupted") {
+  for_each_scheduler([](const std::string& name, auto make) {
+    CAPTURE(name);
+    const auto budget = rung::stop_criterion{.max_num_trials_started = 12};
+    temp_dir reference;
+    tune(make, reference.path, 1, budget, false);
+    const auto expected = history(reference.path / "run");
+    const std::size_t journal_lines = lines(reference.path / "run" / "journal.jsonl").size();
+    for (std::size_t keep = 2; keep < journal_lines; keep += journal_lines / 5) {
+      CAPTURE(keep);
+      temp_dir crashed;
+      copy_cut(reference.path / "run", crashed.path / "run", keep);
+      tune(make, crashed.path, 1, budget, true);
+      check_same(history(crashed.path / "run"), expected);
+    }
+  });
+}
+
+TEST_CASE("resume from anywhere, 4 workers: nothing recorded is lost or duplicated, and the limits are met exactly") {
+  for_each_scheduler([](const std::string& name, auto make) {
+    CAPTURE(name);
+    {  // ended by a limit on trials, then on evaluations; each time resumed with more
+      temp_dir dir;
+      tune(make, dir.path, 4, rung::stop_criterion{.max_num_trials_started = 7}, false);
+      const auto after_first = history(dir.path / "run");
+      const auto second = tune(make, dir.path, 4, rung::stop_criterion{.max_num_evaluations = 100}, true);
+      const auto after_second = history(dir.path / "run");
+      CHECK(starts_with(after_second, after_first));
+      CHECK(check_nothing_lost_or_duplicated(dir.path / "run").reports == 100);
+      const std::int64_t trials = second.status.num_trials_started + 6;
+      const auto last = tune(make, dir.path, 4, rung::stop_criterion{.max_num_trials_started = trials}, true);
+      CHECK(starts_with(history(dir.path / "run"), after_second));
+      CHECK(last.status.num_trials_started == trials);
+      CHECK(check_nothing_lost_or_duplicated(dir.path / "run").trials == trials);
+    }
+    // Cut by a crash: trials that were running are relaunched where they were.
+    const auto budget = rung::stop_criterion{.max_num_trials_started = 16};
+    temp_dir reference;
+    tune(make, reference.path, 4, budget, false);
+    const std::size_t journal_lines = lines(reference.path / "run" / "journal.jsonl").size();
+    for (const std::size_t keep : {journal_lines / 4, journal_lines / 2, journal_lines * 3 / 4}) {
+      CAPTURE(keep);
+      temp_dir crashed;
+      copy_cut(reference.path / "run", crashed.path / "run", keep);
+      const auto kept = history(crashed.path / "run");
+      const auto resumed = tune(make, crashed.path, 4, budget, true);
+      CHECK(starts_with(history(crashed.path / "run"), kept));
+      CHECK(resumed.status.num_trials_started == 16);
+      CHECK(check_nothing_lost_or_duplicated(crashed.path / "run").trials == 16);
+    }
+  });
 }

@@ -65,6 +65,7 @@ class asio_driver final : public trial_host {
   void replay(const std::filesystem::path& journal) {
     const auto summary = replay_journal(session_, session_.scheduler().space(), journal);
     resumed_at_ = summary.last_time;
+    unrecorded_ends_ = summary.unrecorded_ends;
     for (const auto& record : session_.trials()) {
       if (record.status == trial_status::in_progress) relaunch_.push_back(record.id);
     }
@@ -76,6 +77,7 @@ class asio_driver final : public trial_host {
     start_ = std::chrono::steady_clock::now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                     std::chrono::duration<double>(resumed_at_));
     session_.recorder().tuning_started(description, now());
+    for (const trial_id id : unrecorded_ends_) session_.record_end(id, now());
     const process_groups::user keep_guardian;  // one guardian for all of this tuning's trial processes
     if (options_.handle_signals) signals_.emplace(io_, [this](int signal_number) { interrupt(signal_number); });
     stops.attach([this](int signal_number) { asio::post(io_, [this, signal_number] { interrupt(signal_number); }); });
@@ -485,6 +487,7 @@ class asio_driver final : public trial_host {
   std::chrono::steady_clock::time_point start_;
   double resumed_at_ = 0.0;          // tuner time at which a resumed tuning goes on
   std::vector<trial_id> relaunch_;   // trials running when the earlier run ended: called again first
+  std::vector<trial_id> unrecorded_ends_;  // trials whose end the earlier run did not live to record
   std::exception_ptr failure_;
 
   std::mutex mutex_;  // guards everything below and session_

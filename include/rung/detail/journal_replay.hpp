@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct replay_summary {
   double last_time = 0.0;  // the journal's last timestamp: the resumed tuning's clock goes on from it
   std::size_t events = 0;
   bool truncated = false;
+  // Trials that ended by a replayed report whose trial_finished line the run
+  // did not live to write: the resumed tuning records their end.
+  std::vector<trial_id> unrecorded_ends;
 };
 
 template <class Session, class Space>
@@ -30,8 +34,15 @@ class journal_replayer {
 
   void operator()(const journal_event& event) {
     last_time_ = std::max(last_time_, event.time);
+    if (ended_by_ && (event.kind == journal_event_kind::trial_started ||
+                      event.kind == journal_event_kind::trial_resumed || event.kind == journal_event_kind::report)) {
+      mismatch("the journal records STOP on a report of trial " + to_text(*ended_by_) +
+               " where the scheduler decides otherwise, which only the tuning's end explains, yet the tuning goes on "
+               "after it");
+    }
     switch (event.kind) {
       case journal_event_kind::trial_started: {
+        ended_in_journal_.push_back(false);
         const auto job = session_.next(event.time);
         const auto* fresh = std::get_if<run_new_trial>(&job);
         if (fresh == nullptr || fresh->id != event.trial) {
@@ -54,8 +65,7 @@ class journal_replayer {
         }
         break;
       }
-      case journal_event_kind::report:
-      case journal_event_kind::report_ignored: {
+      case journal_event_kind::report: {
         const auto& names = session_.options().metric_names;
         metrics_.assign(names.size(), std::numeric_limits<double>::quiet_NaN());
         for (const auto& [name, value] : event.metrics) {
@@ -63,14 +73,22 @@ class journal_replayer {
           if (found == names.end()) mismatch("the journal reports metric '" + name + "', which the tuner does not know");
           metrics_[static_cast<std::size_t>(found - names.begin())] = value;
         }
-        const decision outcome = session_.report(event.trial, event.resource, metrics_, event.worker_time, event.time);
-        if (event.kind == journal_event_kind::report && to_string(outcome) != event.decision) {
-          mismatch("the scheduler decides " + std::string(to_string(outcome)) + " on this report of trial " +
+        const auto recorded = decision_from(event.decision);
+        const auto replayed =
+            session_.replay_report(event.trial, event.resource, metrics_, event.worker_time, event.time, recorded);
+        if (replayed.outcome != recorded) {
+          mismatch("the scheduler decides " + std::string(to_string(replayed.outcome)) + " on this report of trial " +
                    to_text(event.trial) + ", the journal records " + event.decision);
         }
+        if (replayed.ended_tuning) ended_by_ = event.trial;
         break;
       }
+      case journal_event_kind::report_ignored:  // it changed nothing then, and changes nothing now
+        break;
       case journal_event_kind::trial_finished:
+        if (event.trial >= 0 && static_cast<std::size_t>(event.trial) < ended_in_journal_.size()) {
+          ended_in_journal_[static_cast<std::size_t>(event.trial)] = true;
+        }
         if (is_finished(session_.trial(event.trial).status)) break;  // ended by the report before
         if (event.status == "Completed") {
           session_.trial_returned(event.trial, event.worker_time, event.time);
@@ -80,7 +98,9 @@ class journal_replayer {
           session_.stop_trial(event.trial, event.time);
         }
         break;
-      case journal_event_kind::tuning_started:
+      case journal_event_kind::tuning_started:  // a resumed run: the end of the one before is behind it
+        ended_by_.reset();
+        break;
       case journal_event_kind::tuning_finished:
         break;
     }
@@ -88,7 +108,23 @@ class journal_replayer {
 
   [[nodiscard]] double last_time() const noexcept { return last_time_; }
 
+  [[nodiscard]] std::vector<trial_id> unrecorded_ends() const {
+    std::vector<trial_id> ids;
+    for (std::size_t id = 0; id < ended_in_journal_.size(); ++id) {
+      const auto trial = static_cast<trial_id>(id);
+      if (!ended_in_journal_[id] && is_finished(session_.trial(trial).status)) ids.push_back(trial);
+    }
+    return ids;
+  }
+
  private:
+  [[nodiscard]] static decision decision_from(const std::string& text) {
+    for (const auto d : {decision::continue_trial, decision::pause_trial, decision::stop_trial}) {
+      if (to_string(d) == text) return d;
+    }
+    throw std::invalid_argument("decision = \"" + text + "\": must be CONTINUE, PAUSE or STOP");
+  }
+
   [[noreturn]] static void mismatch(const std::string& what) {
     throw std::invalid_argument("cannot resume: " + what +
                                 " (were the seed, the space, the scheduler or its options changed?)");
@@ -98,6 +134,8 @@ class journal_replayer {
   const Space& space_;
   std::vector<double> metrics_;
   double last_time_ = 0.0;
+  std::optional<trial_id> ended_by_;     // the report at which the run being replayed ended
+  std::vector<bool> ended_in_journal_;   // by trial: a trial_finished line was read
 };
 
 // Replays `journal` into `session`; the recorder hears nothing of it.
@@ -108,7 +146,7 @@ replay_summary replay_journal(Session& session, const Space& space, const std::f
   const auto read = read_journal(journal, replayer);
   session.set_recording(true);
   session.clear_stop_reason();
-  return {replayer.last_time(), read.events, read.truncated};
+  return {replayer.last_time(), read.events, read.truncated, replayer.unrecorded_ends()};
 }
 
 }  // namespace rung::detail

@@ -62,7 +62,8 @@ class tuning_session {
     status_.wallclock_time = now;
     if (!stop_reason_.empty()) return nothing_left_to_run{};
     const auto limit = options_.stop.max_trials_started();
-    const bool capped = limit && status_.num_trials_started >= *limit;
+    // A replayed start happened: this run's limits apply from where the journal ends.
+    const bool capped = recording_ && limit && status_.num_trials_started >= *limit;
     capped_ = capped;
     const trial_id new_id = static_cast<trial_id>(trials_.size());
     suggestion<config_type> suggested = wait_for_trials{};
@@ -109,50 +110,26 @@ class tuning_session {
   // A trial reports `metrics` (one value per metric name, NaN where not
   // reported) at `resource`. Returns what the trial should do next.
   decision report(trial_id id, double resource, std::span<const double> metrics, double worker_time, double now) {
-    status_.wallclock_time = now;
-    auto& record = at(id);
-    if (!std::isfinite(resource) || resource <= 0) {
-      throw std::invalid_argument("report(): " + std::string(scheduler_.resource_attr()) + " = " +
-                                  to_text(resource) + ": the resource must be a positive number");
-    }
-    if (record.status != trial_status::in_progress) {
-      ignore(record, resource, "the trial is " + std::string(to_string(record.status)), now);
-      return record.status == trial_status::paused ? decision::pause_trial : decision::stop_trial;
-    }
-    if (!stop_reason_.empty()) {  // in flight when the tuning ended: the limits hold exactly
-      ignore(record, resource, "the tuning is ending", now);
-      return decision::stop_trial;
-    }
-    if (resource < record.last_resource) {
-      ignore(record, resource, "the resource went back from " + to_text(record.last_resource), now);
-      return decision::continue_trial;
-    }
-    const double metric = metrics[options_.scheduler_metric];
-    // The scheduler first: a report it rejects (it throws) leaves no trace.
-    decision outcome = scheduler_.on_report(observation{id, resource, metric});
-    std::copy(metrics.begin(), metrics.end(), last_metrics_.begin() + static_cast<std::ptrdiff_t>(id) * metric_count());
-    record.iterations += 1;
-    record.last_resource = resource;
-    record.worker_time = worker_time;
-    if (better(scheduler_.metric_mode(), metric, record.best_metric)) record.best_metric = metric;
-    ++status_.num_evaluations;
-    for (std::size_t i = 0; i < metrics.size(); ++i) status_.observe_metric(i, metrics[i]);
-    if (better(scheduler_.metric_mode(), metric, best_metric_)) {
-      best_metric_ = metric;
-      best_trial_ = id;
-    }
-    if (!stopping_reason(now).empty()) outcome = decision::stop_trial;
-    if (outcome == decision::pause_trial) {
-      record.status = trial_status::paused;
-      --status_.num_trials_running;
-      ++status_.num_trials_paused;
-    }
-    if (recording_) recorder_.trial_reported(record, resource, metrics, outcome, now);
-    if (outcome == decision::stop_trial) {
-      const auto limit = scheduler_.max_resource(record.config);
-      end_trial(record, limit && resource >= *limit ? trial_status::completed : trial_status::stopped, now);
-    }
-    return outcome;
+    return report_with(id, resource, metrics, worker_time, now, std::nullopt).outcome;
+  }
+
+  struct replayed_report {
+    decision outcome;
+    bool ended_tuning;  // the journal's STOP was the tuning's end (a limit reached), not the scheduler's decision
+  };
+
+  // A report replayed from the journal, which `recorded` decided. The
+  // tuning's end is the journal's, not this run's stop criterion: where a
+  // limit was reached, the scheduler's decision was turned into STOP.
+  replayed_report replay_report(trial_id id, double resource, std::span<const double> metrics, double worker_time,
+                                double now, decision recorded) {
+    return report_with(id, resource, metrics, worker_time, now, recorded);
+  }
+
+  // The trial ended in the replayed session but the journal has no record
+  // of it (the run died in between): it is recorded now.
+  void record_end(trial_id id, double now) {
+    if (recording_) recorder_.trial_finished(at(id), now);
   }
 
   // The trial's callable returned. A paused trial stays paused (resuming it
@@ -249,6 +226,57 @@ class tuning_session {
   [[nodiscard]] R& recorder() noexcept { return recorder_; }
 
  private:
+  // Reports as report() does; while replaying, `recorded` is what the journal decided.
+  replayed_report report_with(trial_id id, double resource, std::span<const double> metrics, double worker_time,
+                              double now, std::optional<decision> recorded) {
+    status_.wallclock_time = now;
+    auto& record = at(id);
+    if (!std::isfinite(resource) || resource <= 0) {
+      throw std::invalid_argument("report(): " + std::string(scheduler_.resource_attr()) + " = " +
+                                  to_text(resource) + ": the resource must be a positive number");
+    }
+    if (record.status != trial_status::in_progress) {
+      ignore(record, resource, "the trial is " + std::string(to_string(record.status)), now);
+      return {record.status == trial_status::paused ? decision::pause_trial : decision::stop_trial, false};
+    }
+    if (!stop_reason_.empty()) {  // in flight when the tuning ended: the limits hold exactly
+      ignore(record, resource, "the tuning is ending", now);
+      return {decision::stop_trial, false};
+    }
+    if (resource < record.last_resource) {
+      ignore(record, resource, "the resource went back from " + to_text(record.last_resource), now);
+      return {decision::continue_trial, false};
+    }
+    const double metric = metrics[options_.scheduler_metric];
+    // The scheduler first: a report it rejects (it throws) leaves no trace.
+    decision outcome = scheduler_.on_report(observation{id, resource, metric});
+    std::copy(metrics.begin(), metrics.end(), last_metrics_.begin() + static_cast<std::ptrdiff_t>(id) * metric_count());
+    record.iterations += 1;
+    record.last_resource = resource;
+    record.worker_time = worker_time;
+    if (better(scheduler_.metric_mode(), metric, record.best_metric)) record.best_metric = metric;
+    ++status_.num_evaluations;
+    for (std::size_t i = 0; i < metrics.size(); ++i) status_.observe_metric(i, metrics[i]);
+    if (better(scheduler_.metric_mode(), metric, best_metric_)) {
+      best_metric_ = metric;
+      best_trial_ = id;
+    }
+    const bool ends_tuning =
+        recorded ? *recorded == decision::stop_trial && outcome != decision::stop_trial : !stopping_reason(now).empty();
+    if (ends_tuning) outcome = decision::stop_trial;
+    if (outcome == decision::pause_trial) {
+      record.status = trial_status::paused;
+      --status_.num_trials_running;
+      ++status_.num_trials_paused;
+    }
+    if (recording_) recorder_.trial_reported(record, resource, metrics, outcome, now);
+    if (outcome == decision::stop_trial) {
+      const auto limit = scheduler_.max_resource(record.config);
+      end_trial(record, limit && resource >= *limit ? trial_status::completed : trial_status::stopped, now);
+    }
+    return {outcome, ends_tuning};
+  }
+
   void ignore(const record_type& record, double resource, const std::string& why, double now) {
     if (recording_) recorder_.report_ignored(record, resource, why, now);
   }
