@@ -175,8 +175,7 @@ class tuning_session {
     if (stop_reason_.empty()) stop_reason_ = std::move(reason);
   }
 
-  // Ends a running or paused trial as stopped (the tuning ends, or a
-  // replayed journal says so).
+  // Ends a running or paused trial as stopped: a replayed journal says so.
   void stop_trial(trial_id id, double now) {
     auto& record = at(id);
     if (!is_finished(record.status)) end_trial(record, trial_status::stopped, now);
