@@ -81,18 +81,18 @@ struct signal_disposition {
   }
 };
 
-// The scheduler, calling `hook` after each report it takes.
+// The scheduler, with `hook` called after each report it takes; the hook's
+// decision is the one the trial gets.
+using report_hook = std::function<rung::decision(const rung::observation&, rung::decision)>;
 template <class S>
 struct with_report_hook : S {
-  std::function<void(const rung::observation&)> hook;
+  report_hook hook;
   rung::decision on_report(const rung::observation& observation) {
-    const auto outcome = S::on_report(observation);
-    hook(observation);
-    return outcome;
+    return hook(observation, S::on_report(observation));
   }
 };
 template <class S>
-with_report_hook<S> on_report(S scheduler, std::function<void(const rung::observation&)> hook) {
+with_report_hook<S> on_report(S scheduler, report_hook hook) {
   return {std::move(scheduler), std::move(hook)};
 }
 
@@ -145,6 +145,38 @@ TEST_CASE("request_stop from another thread: nothing new starts, running trials 
   }
   CHECK(count_lines(result.experiment_dir / "results.csv") == 3);  // flushed: the header and both reports
   CHECK(count_lines(result.experiment_dir / "journal.jsonl", "stopped by request_stop()") == 1);
+}
+
+TEST_CASE("request_stop: a paused trial stays paused, the running one ends stopped") {
+  std::atomic<int> reports{0};
+  auto trial = [&](const config& c, rung::reporter& reporter) {
+    const auto first = reporter.report(1.0, c.get<"x">());  // trial 0 is paused here, holding no worker
+    ++reports;
+    const auto start = std::chrono::steady_clock::now();
+    while (first == rung::decision::continue_trial && !reporter.stop_requested() && seconds_since(start) < 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  };
+  const auto pause_trial_0 = [](const rung::observation& observation, rung::decision outcome) {
+    return observation.trial == 0 ? rung::decision::pause_trial : outcome;
+  };
+  rung::tuner tuner(on_report(make_scheduler(), pause_trial_0),
+                    {.n_workers = 1,
+                     .stop_criterion = rung::stop_criterion{.max_num_trials_started = 2},
+                     .record_results = false,
+                     .log = nullptr});
+  std::thread stopper([&] {
+    const auto start = std::chrono::steady_clock::now();
+    while (reports < 1 && seconds_since(start) < 10) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    tuner.request_stop();  // trial 1 has reported and runs; trial 0 is paused
+  });
+  const auto result = tuner.run(trial);
+  stopper.join();
+  REQUIRE(result.trials.size() == 2);
+  CHECK(result.interrupted);
+  CHECK(result.trials[0].status == rung::trial_status::paused);
+  CHECK(result.trials[1].status == rung::trial_status::stopped);
+  CHECK(result.status.num_trials_paused == 1);
 }
 
 TEST_CASE("request_stop before run: the next tuning starts nothing; the one after runs") {
@@ -204,10 +236,12 @@ TEST_CASE("handle_signals: SIGTERM ends programs that obey it; a second signal k
     if (!obey) command.emplace_back("--ignore_sigterm");
     std::set<rung::trial_id> reported;
     rung::tuner tuner(on_report(make_scheduler(),
-                                [&](const rung::observation& observation) {
-                                  if (!reported.insert(observation.trial).second || reported.size() != 2) return;
-                                  ::kill(::getpid(), SIGTERM);  // both trials run, and have reported
-                                  if (!obey) ::kill(::getpid(), SIGINT);
+                                [&](const rung::observation& observation, rung::decision outcome) {
+                                  if (reported.insert(observation.trial).second && reported.size() == 2) {
+                                    ::kill(::getpid(), SIGTERM);  // both trials run, and have reported
+                                    if (!obey) ::kill(::getpid(), SIGINT);
+                                  }
+                                  return outcome;
                                 }),
                       {.n_workers = 2,
                        .stop_criterion = rung::stop_criterion{.max_num_trials_started = 4},
