@@ -80,10 +80,10 @@ class asio_driver final : public trial_host {
     for (const trial_id id : unrecorded_ends_) session_.record_end(id, now());
     const process_groups::user keep_guardian;  // one guardian for all of this tuning's trial processes
     if (options_.handle_signals) signals_.emplace(io_, [this](int signal_number) { interrupt(signal_number); });
-    stops.attach([this](int signal_number) { asio::post(io_, [this, signal_number] { interrupt(signal_number); }); });
+    const auto attached =
+        stops.attach([this](int signal_number) { asio::post(io_, [this, signal_number] { interrupt(signal_number); }); });
     asio::co_spawn(io_, supervise(), asio::detached);
     io_.run();
-    stops.detach();
     signals_.reset();
     const std::lock_guard lock(mutex_);
     if (failure_) std::rethrow_exception(failure_);

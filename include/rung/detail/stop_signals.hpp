@@ -45,18 +45,28 @@ class stop_requests {
     }
   }
 
-  // While a tuning runs, `deliver` (which posts to its io_context) gets the
-  // requests, those made before it began first.
-  void attach(handler deliver) {
+  // For as long as the returned attachment lives (a tuning's run),
+  // `deliver` (which posts to its io_context) gets the requests, those made
+  // before it began first.
+  class attachment {
+   public:
+    explicit attachment(stop_requests& requests) : requests_(requests) {}
+    attachment(const attachment&) = delete;
+    attachment& operator=(const attachment&) = delete;
+    ~attachment() {
+      const std::lock_guard lock(requests_.mutex_);
+      requests_.deliver_ = nullptr;
+    }
+
+   private:
+    stop_requests& requests_;
+  };
+  [[nodiscard]] attachment attach(handler deliver) {
     const std::lock_guard lock(mutex_);
     deliver_ = std::move(deliver);
     for (const int signal_number : pending_) deliver_(signal_number);
     pending_.clear();
-  }
-
-  void detach() {
-    const std::lock_guard lock(mutex_);
-    deliver_ = nullptr;
+    return attachment(*this);
   }
 
  private:
