@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -235,13 +236,17 @@ constexpr std::int64_t max_epochs = 9;  // rungs 1 and 3 with eta 3
 // starts badly and keeps improving. Each epoch yields the io_context, so
 // that with several workers the trials' reports interleave.
 struct curve_trial {
+  std::function<void()> after_report = [] {};
+
   rung::awaitable<void> operator()(const curve_config& c, rung::async_reporter& reporter) const {
     const double x = c.get<"x">();
     const double y = c.get<"y">();
     for (auto epoch = static_cast<std::int64_t>(reporter.resume_from()) + 1; epoch <= max_epochs; ++epoch) {
       co_await boost::asio::post(co_await boost::asio::this_coro::executor, boost::asio::use_awaitable);
       const double loss = x * x + 2.0 * (1.0 - y) / (1.0 + 3.0 * y * static_cast<double>(epoch));
-      if (co_await reporter.report(static_cast<double>(epoch), loss) != rung::decision::continue_trial) co_return;
+      const auto decision = co_await reporter.report(static_cast<double>(epoch), loss);
+      after_report();
+      if (decision != rung::decision::continue_trial) co_return;
     }
   }
 };
@@ -280,16 +285,20 @@ void for_each_scheduler(Body body) {
   body("median stopping", [&] { return rung::median_stopping(fifo(), {.grace_population = 3}); });
 }
 
+// With `interrupt_after` reports, request_stop() ends the tuning as a signal would.
 template <class Make>
 rung::tuning_result<curve_config> tune(Make make, const std::filesystem::path& root, std::size_t workers,
-                                       rung::stop_criterion stop, bool resume) {
+                                       rung::stop_criterion stop, bool resume, std::int64_t interrupt_after = 0) {
   rung::tuner tuner(make(), {.n_workers = workers,
                              .stop_criterion = std::move(stop),
                              .name = "run",
                              .experiment_root = root,
                              .resume = resume,
                              .log = nullptr});
-  return tuner.run(curve_trial{});
+  std::int64_t reports = 0;
+  return tuner.run(curve_trial{.after_report = [&] {
+    if (++reports == interrupt_after) tuner.request_stop();
+  }});
 }
 
 // What the scheduler decided, in order, without the clock: starts with their
@@ -441,8 +450,19 @@ TEST_CASE("resume from anywhere, 4 workers: nothing recorded is lost or duplicat
       CHECK(last.status.num_trials_started == trials);
       CHECK(check_nothing_lost_or_duplicated(dir.path / "run").trials == trials);
     }
-    // Cut by a crash: trials that were running are relaunched where they were.
     const auto budget = rung::stop_criterion{.max_num_trials_started = 16};
+    {  // interrupted by request_stop(), as by a signal: trials running then are stopped
+      temp_dir dir;
+      const auto interrupted = tune(make, dir.path, 4, budget, false, 25);
+      REQUIRE(interrupted.interrupted);
+      CHECK(interrupted.status.num_evaluations >= 25);  // the request is handled on the io_context, soon after
+      const auto kept = history(dir.path / "run");
+      const auto resumed = tune(make, dir.path, 4, budget, true);
+      CHECK(starts_with(history(dir.path / "run"), kept));
+      CHECK(resumed.status.num_trials_started == 16);
+      CHECK(check_nothing_lost_or_duplicated(dir.path / "run").trials == 16);
+    }
+    // Cut by a crash: trials that were running are relaunched where they were.
     temp_dir reference;
     tune(make, reference.path, 4, budget, false);
     const std::size_t journal_lines = lines(reference.path / "run" / "journal.jsonl").size();
