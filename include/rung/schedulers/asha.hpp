@@ -84,7 +84,7 @@ class asha {
 
   suggestion<config_type> suggest(trial_id new_id, trial_admission admission = trial_admission::new_or_paused) {
     detail::require_trial_id(name, new_id);
-    const std::size_t bracket = rungs_.next_bracket();  // drawn for every job, as Syne Tune does
+    const std::size_t bracket = rungs_.next_bracket();  // a draw per job, as Syne Tune does
     if (options_.type == asha_type::promotion) {
       if (const auto promoted = rungs_.promote(bracket)) {
         rungs_.take_bracket();

@@ -13,7 +13,10 @@
 // stop criterion). With parallel_brackets, a worker that would wait starts
 // the next bracket instead (as Syne Tune does); each bracket stays synchronous. brackets = 1 keeps only s = s_max: synchronous successive
 // halving, the paper's Algorithm 1 with n = eta^s_max trials. If the
-// searcher runs out, a rung closes with the trials it has.
+// searcher runs out, a rung closes with the trials it has. Once no more may
+// start (max_num_trials_started), a first rung that is not full waits: the
+// tuning ends with its trials paused, and a resume with a larger budget
+// fills it as an uninterrupted run would have.
 #pragma once
 
 #include <cstddef>
