@@ -478,3 +478,35 @@ TEST_CASE("resume from anywhere, 4 workers: nothing recorded is lost or duplicat
     }
   });
 }
+
+TEST_CASE("a trial relaunched on resume runs to where the scheduler will pause it next") {
+  const auto promotion = [] {
+    return rung::asha(curve_searcher(curve_space, {.seed = 17}),
+                      {.metric = "loss", .max_t = max_epochs, .type = rung::asha_type::promotion});
+  };
+  const auto budget = rung::stop_criterion{.max_num_trials_started = 12};
+  temp_dir reference;
+  tune(promotion, reference.path, 1, budget, false);
+  rung::journal_event resumed;
+  const std::size_t keep = lines_through(reference.path / "run", [&](const rung::journal_event& event) {
+    resumed = event;
+    return event.kind == rung::journal_event_kind::trial_resumed;
+  });
+  temp_dir crashed;
+  copy_cut(reference.path / "run", crashed.path / "run", keep);
+  std::vector<std::pair<double, std::optional<double>>> calls;  // the resumed trial's (resume_from, run_to)
+  rung::tuner tuner(promotion(), {.n_workers = 1,
+                                  .stop_criterion = budget,
+                                  .name = "run",
+                                  .experiment_root = crashed.path,
+                                  .resume = true,
+                                  .log = nullptr});
+  tuner.run([&](const curve_config& c, rung::async_reporter& reporter) -> rung::awaitable<void> {
+    if (reporter.trial() == resumed.trial && calls.empty()) calls.emplace_back(reporter.resume_from(), reporter.run_to());
+    co_await curve_trial{}(c, reporter);
+  });
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].first == resumed.from_resource);
+  CHECK(calls[0].second == (resumed.from_resource < 3 ? 3.0 : 9.0));  // the next rung above, or the top
+  check_same(history(crashed.path / "run"), history(reference.path / "run"));
+}
