@@ -20,18 +20,14 @@ class per_trial {
 
   // The trial's value, made (Value{}) on first use.
   Value& slot(trial_id id) {
-    const auto index = static_cast<std::size_t>(id);  // a negative id is far beyond: kept apart
-    if (index < dense_.size()) return dense_[index];
-    if (const auto kept = apart_.find(id); kept != apart_.end()) return kept->second;
+    if (Value* found = find(id)) return *found;
     ++beyond_;
     // The vector grows only to twice the ids that came past its end, so its
     // size stays proportional to the ids in use.
+    const auto index = static_cast<std::size_t>(id);  // a negative id is far beyond: kept apart
     if (index >= 2 * beyond_ + dense_slack) return apart_[id];
     dense_.resize(index + 1);
-    for (auto kept = apart_.lower_bound(0); kept != apart_.end() && kept->first <= id;) {
-      dense_[static_cast<std::size_t>(kept->first)] = std::move(kept->second);  // now within the vector
-      kept = apart_.erase(kept);
-    }
+    if (!apart_.empty()) move_into_vector(id);
     return dense_[index];
   }
 
@@ -44,6 +40,14 @@ class per_trial {
 
  private:
   static constexpr std::size_t dense_slack = 64;  // ids that may be skipped at the start
+
+  // Ids kept apart up to `last` now fall within the vector.
+  void move_into_vector(trial_id last) {
+    for (auto kept = apart_.lower_bound(0); kept != apart_.end() && kept->first <= last;) {
+      dense_[static_cast<std::size_t>(kept->first)] = std::move(kept->second);
+      kept = apart_.erase(kept);
+    }
+  }
 
   [[nodiscard]] const Value* lookup(trial_id id) const {
     const auto index = static_cast<std::size_t>(id);
