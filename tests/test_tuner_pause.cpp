@@ -12,6 +12,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "rung/config_space.hpp"
@@ -161,11 +162,13 @@ TEST_CASE("with pause_in_memory off a paused trial checkpoints, returns and is c
 
 TEST_CASE("when the tuning ends, paused trials stay Paused and their callables are released") {
   temp_dir dir;
+  std::ostringstream summary;
   rung::tuner tuner(pause_at_one{}, {.n_workers = 1,
                                      .stop_criterion = rung::stop_criterion{.max_num_evaluations = 3},
+                                     .print_update_interval = 0,
                                      .name = "end",
                                      .experiment_root = dir.path,
-                                     .log = nullptr});
+                                     .log = &summary});
   std::atomic<int> returned{0};
   const auto result = tuner.run([&](const config& c, rung::reporter& reporter) {
     for (int epoch = 1; epoch <= 3; ++epoch) {
@@ -186,4 +189,15 @@ TEST_CASE("when the tuning ends, paused trials stay Paused and their callables a
   CHECK(loaded.trials[0].status == "Stopped");
   CHECK(loaded.trials[1].status == "Paused");
   CHECK(loaded.finished);
+  // The final status table shows it so too.
+  std::istringstream printed(summary.str());
+  bool shown_paused = false;
+  for (std::string line; std::getline(printed, line);) {
+    std::istringstream words(line);
+    std::string trial;
+    std::string status;
+    words >> trial >> status;
+    shown_paused = shown_paused || (trial == "1" && status == "Paused");
+  }
+  CHECK(shown_paused);
 }
