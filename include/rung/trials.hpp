@@ -49,6 +49,9 @@ struct trial_record {
   double worker_time = 0.0;  // seconds spent running, pauses excluded
   double best_metric = std::numeric_limits<double>::quiet_NaN();  // of the scheduler's metric
   std::string error{};      // why it failed
+  // Its last end was the tuning's (a limit reached, a signal, request_stop()),
+  // not the scheduler's or its own: it shows as stopped, and a resume carries it on.
+  bool cut = false;
 };
 
 }  // namespace rung

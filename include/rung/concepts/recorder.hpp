@@ -1,7 +1,9 @@
 // The Recorder role: what becomes of the tuning's events. The experiment
 // directory writer (results/experiment_recorder.hpp) keeps them on disk;
 // null_recorder drops them. Every hook is called on the session's thread, in
-// the order the events happened.
+// the order the events happened. trial_reported gets the decision and the
+// scheduler's own: they differ where the tuning's end turned it into STOP
+// (trial_record::cut then marks the trial's end too).
 #pragma once
 
 #include <concepts>
@@ -22,7 +24,7 @@ concept Recorder = requires(R& recorder, const experiment_description& descripti
   recorder.tuning_started(description, number);
   recorder.trial_started(trial, number);
   recorder.trial_resumed(trial, number, number);
-  recorder.trial_reported(trial, number, metrics, d, number);
+  recorder.trial_reported(trial, number, metrics, d, d, number);  // the decision, then the scheduler's own
   recorder.report_ignored(trial, number, text, number);
   recorder.trial_finished(trial, number);
   recorder.tuning_finished(status, text, number);
@@ -38,7 +40,7 @@ struct null_recorder {
   void trial_resumed(const trial_record<Config>& /*trial*/, double /*from_resource*/, double /*now*/) {}
   template <class Config>
   void trial_reported(const trial_record<Config>& /*trial*/, double /*resource*/, std::span<const double> /*metrics*/,
-                      decision /*d*/, double /*now*/) {}
+                      decision /*outcome*/, decision /*scheduler_decision*/, double /*now*/) {}
   template <class Config>
   void report_ignored(const trial_record<Config>& /*trial*/, double /*resource*/, std::string_view /*why*/,
                       double /*now*/) {}

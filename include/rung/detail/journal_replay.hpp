@@ -73,19 +73,27 @@ class journal_replayer {
           if (found == names.end()) mismatch("the journal reports metric '" + name + "', which the tuner does not know");
           metrics_[static_cast<std::size_t>(found - names.begin())] = value;
         }
-        const auto recorded = decision_from(event.decision);
+        // Cut short by the tuning's end: the scheduler's own decision goes on, as in a run never interrupted.
+        const std::string& by_scheduler = event.cut ? event.scheduler_decision : event.decision;
+        const auto recorded = decision_from(by_scheduler);
         const auto replayed =
             session_.replay_report(event.trial, event.resource, metrics_, event.worker_time, event.time, recorded);
         if (replayed.outcome != recorded) {
           mismatch("the scheduler decides " + std::string(to_string(replayed.outcome)) + " on this report of trial " +
-                   to_text(event.trial) + ", the journal records " + event.decision);
+                   to_text(event.trial) + ", the journal records " + by_scheduler);
         }
-        if (replayed.ended_tuning) ended_by_ = event.trial;
+        if (event.cut || replayed.ended_tuning) ended_by_ = event.trial;
         break;
       }
       case journal_event_kind::report_ignored:  // it changed nothing then, and changes nothing now
         break;
       case journal_event_kind::trial_finished:
+        // Ended by the tuning's end: it stays as it was, in progress (relaunched
+        // where it was) or paused, and the scheduler is told nothing.
+        if (event.cut) {
+          session_.carry_on(event.trial);
+          break;
+        }
         if (event.trial >= 0 && static_cast<std::size_t>(event.trial) < ended_in_journal_.size()) {
           ended_in_journal_[static_cast<std::size_t>(event.trial)] = true;
         }

@@ -93,6 +93,7 @@ class tuning_session {
         throw std::logic_error("scheduler asked to resume trial " + to_text(resume->trial) + ", which is not paused");
       }
       record.status = trial_status::in_progress;
+      record.cut = false;
       record.run_to = resume->run_to;
       --status_.num_trials_paused;
       ++status_.num_trials_running;
@@ -115,12 +116,14 @@ class tuning_session {
 
   struct replayed_report {
     decision outcome;
-    bool ended_tuning;  // the journal's STOP was the tuning's end (a limit reached), not the scheduler's decision
+    bool ended_tuning;  // the journal's STOP was the tuning's end, not the scheduler's decision
   };
 
-  // A report replayed from the journal, which `recorded` decided. The
-  // tuning's end is the journal's, not this run's stop criterion: where a
-  // limit was reached, the scheduler's decision was turned into STOP.
+  // A report replayed from the journal, where the scheduler decided
+  // `recorded`. The tuning's end is the journal's, not this run's stop
+  // criterion: a report it cut short is replayed with the scheduler's own
+  // decision, so that the trial goes on. A journal from before cut markers
+  // records only STOP there, which the replay takes as the tuning's end.
   replayed_report replay_report(trial_id id, double resource, std::span<const double> metrics, double worker_time,
                                 double now, decision recorded) {
     return report_with(id, resource, metrics, worker_time, now, recorded);
@@ -138,7 +141,8 @@ class tuning_session {
     auto& record = at(id);
     record.worker_time = worker_time;
     if (record.status == trial_status::in_progress) {
-      end_trial(record, stop_reason_.empty() ? trial_status::completed : trial_status::stopped, now);
+      const bool cut = !stop_reason_.empty();  // told to stop by the tuning's end
+      end_trial(record, cut ? trial_status::stopped : trial_status::completed, now, cut);
     }
   }
 
@@ -154,7 +158,7 @@ class tuning_session {
       if (recording_) recorder_.trial_finished(record, now);
       return;
     }
-    end_trial(record, trial_status::failed, now);
+    end_trial(record, trial_status::failed, now, false);
   }
 
   // Why the tuning should end now, or empty while it goes on.
@@ -175,10 +179,15 @@ class tuning_session {
     if (stop_reason_.empty()) stop_reason_ = std::move(reason);
   }
 
+  // A replayed journal ends the trial by the tuning's end: it goes on as it
+  // was (a resume carries it on), and ends of that kind are not recorded
+  // again until it runs again.
+  void carry_on(trial_id id) { at(id).cut = true; }
+
   // Ends a running or paused trial as stopped: a replayed journal says so.
   void stop_trial(trial_id id, double now) {
     auto& record = at(id);
-    if (!is_finished(record.status)) end_trial(record, trial_status::stopped, now);
+    if (!is_finished(record.status)) end_trial(record, trial_status::stopped, now, false);
   }
 
   // While replaying a journal, events are fed again without being recorded again.
@@ -196,15 +205,15 @@ class tuning_session {
     failed_out_ = false;
   }
 
-  // Ends the tuning: trials still running count as stopped. Paused ones stay
-  // paused (as Syne Tune shows them), so that a resume with a larger budget
-  // may still promote them.
+  // Ends the tuning: trials still running count as stopped, cut short (a
+  // resume carries them on). Paused ones stay paused (as Syne Tune shows
+  // them), so that a resume with a larger budget may still promote them.
   void finish(double now, std::string reason) {
     status_.wallclock_time = now;
     if (stop_reason_.empty()) stop_reason_ = std::move(reason);
     if (failed_out_) stop_reason_ = failure_reason();  // trials running then may have failed too
     for (auto& record : trials_) {
-      if (record.status == trial_status::in_progress) end_trial(record, trial_status::stopped, now);
+      if (record.status == trial_status::in_progress) end_trial(record, trial_status::stopped, now, true);
     }
     if (recording_) recorder_.tuning_finished(status_, stop_reason_, now);
     if (recording_) recorder_.flush();
@@ -248,9 +257,10 @@ class tuning_session {
     }
     const double metric = metrics[options_.scheduler_metric];
     // The scheduler first: a report it rejects (it throws) leaves no trace.
-    decision outcome = scheduler_.on_report(observation{id, resource, metric});
+    const decision by_scheduler = scheduler_.on_report(observation{id, resource, metric});
     std::copy(metrics.begin(), metrics.end(), last_metrics_.begin() + static_cast<std::ptrdiff_t>(id) * metric_count());
     record.iterations += 1;
+    record.cut = false;
     record.last_resource = resource;
     record.worker_time = worker_time;
     if (better(scheduler_.metric_mode(), metric, record.best_metric)) record.best_metric = metric;
@@ -260,18 +270,21 @@ class tuning_session {
       best_metric_ = metric;
       best_trial_ = id;
     }
-    const bool ends_tuning =
-        recorded ? *recorded == decision::stop_trial && outcome != decision::stop_trial : !stopping_reason(now).empty();
-    if (ends_tuning) outcome = decision::stop_trial;
+    const bool ends_tuning = recorded ? *recorded == decision::stop_trial && by_scheduler != decision::stop_trial
+                                      : !stopping_reason(now).empty();
+    const decision outcome = ends_tuning ? decision::stop_trial : by_scheduler;
     if (outcome == decision::pause_trial) {
       record.status = trial_status::paused;
       --status_.num_trials_running;
       ++status_.num_trials_paused;
     }
-    if (recording_) recorder_.trial_reported(record, resource, metrics, outcome, now);
+    if (recording_) recorder_.trial_reported(record, resource, metrics, outcome, by_scheduler, now);
     if (outcome == decision::stop_trial) {
       const auto limit = scheduler_.max_resource(record.config);
-      end_trial(record, limit && resource >= *limit ? trial_status::completed : trial_status::stopped, now);
+      const bool done = limit && resource >= *limit;
+      // Only a cut that is being recorded marks the trial: a replayed one ended it for good (an older journal).
+      end_trial(record, done ? trial_status::completed : trial_status::stopped, now,
+                !done && outcome != by_scheduler && !recorded);
     }
     return {outcome, ends_tuning};
   }
@@ -296,13 +309,16 @@ class tuning_session {
     return trials_[static_cast<std::size_t>(id)];
   }
 
-  void end_trial(record_type& record, trial_status how, double now) {
+  // `cut`: ended by the tuning's end, not by the scheduler or the trial itself.
+  void end_trial(record_type& record, trial_status how, double now, bool cut) {
     if (record.status == trial_status::paused) {
       --status_.num_trials_paused;
     } else {
       --status_.num_trials_running;
     }
+    const bool cut_recorded = cut && record.cut;  // its cut end is in the journal, and it has not run since
     record.status = how;
+    record.cut = cut;
     switch (how) {
       case trial_status::completed: ++status_.num_trials_completed; break;
       case trial_status::failed: ++status_.num_trials_failed; break;
@@ -311,7 +327,7 @@ class tuning_session {
     scheduler_.on_trial_end(record.id, how == trial_status::completed ? trial_end::completed
                                        : how == trial_status::failed  ? trial_end::failed
                                                                       : trial_end::stopped);
-    if (recording_) recorder_.trial_finished(record, now);
+    if (recording_ && !cut_recorded) recorder_.trial_finished(record, now);
   }
 
   S& scheduler_;

@@ -153,7 +153,7 @@ class experiment_recorder {
   }
 
   void trial_reported(const trial_record<config_type>& trial, double resource, std::span<const double> metrics,
-                      decision outcome, double now) {
+                      decision outcome, decision scheduler_decision, double now) {
     begin_trial_event(journal_event_kind::report, trial.id, now);
     key(journal_key::worker_time);
     detail::append_number(line_, trial.worker_time);
@@ -171,6 +171,11 @@ class experiment_recorder {
     plain_string(to_string(outcome));
     key(journal_key::status);
     plain_string(to_string(trial.status));
+    if (outcome != scheduler_decision) {  // the tuning's end turned it into STOP
+      mark_cut();
+      key(journal_key::scheduler_decision);
+      plain_string(to_string(scheduler_decision));
+    }
     write_event();
     write_results_row(trial, resource, metrics, outcome, now);
   }
@@ -194,6 +199,7 @@ class experiment_recorder {
       key(journal_key::error);
       detail::append_json_string(line_, trial.error);
     }
+    if (trial.cut) mark_cut();
     write_event();
   }
 
@@ -245,6 +251,11 @@ class experiment_recorder {
     line_ += ",\"";
     line_ += name;
     line_ += "\":";
+  }
+
+  void mark_cut() {
+    key(journal_key::cut);
+    line_ += "true";
   }
 
   void plain_string(std::string_view text) {

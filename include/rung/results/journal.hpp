@@ -62,6 +62,11 @@ inline constexpr std::string_view name = "name";
 inline constexpr std::string_view resumed = "resumed";
 inline constexpr std::string_view dropped_bytes = "dropped_bytes";  // tuning_started: the tail a resume cut off
 inline constexpr std::string_view trials_started = "trials_started";
+// report, trial_finished: true where the tuning's end (a limit, a signal,
+// request_stop()) cut the trial short, not the scheduler; a resume carries it on.
+inline constexpr std::string_view cut = "cut";
+// report, with cut: what the scheduler decided before the tuning's end turned it into STOP.
+inline constexpr std::string_view scheduler_decision = "scheduler_decision";
 }  // namespace journal_key
 
 // One line of the journal. Only the fields of its kind are set.
@@ -77,6 +82,8 @@ struct journal_event {
   std::vector<std::pair<std::string, double>> metrics;       // report
   std::string decision;                                      // report: CONTINUE, PAUSE or STOP
   std::string status;                                        // report, trial_finished
+  bool cut = false;                                          // report, trial_finished (journal_key::cut)
+  std::string scheduler_decision;                            // report with cut: CONTINUE or PAUSE
   std::string text;                                          // the error, or why a report was ignored / the tuning ended
 
   [[nodiscard]] const scalar_value* config_value(std::string_view name) const {
@@ -114,6 +121,10 @@ inline const json_value& field(const json_value& object, std::string_view name) 
   const json_value* value = object.find(name);
   if (value == nullptr) throw std::invalid_argument("missing field '" + std::string(name) + "'");
   return *value;
+}
+
+inline void read_cut(const json_value& json, journal_event& event) {
+  if (const auto* cut = json.find(journal_key::cut)) event.cut = cut->as_bool();
 }
 
 inline journal_event to_journal_event(const json_value& json) {
@@ -154,6 +165,18 @@ inline journal_event to_journal_event(const json_value& json) {
       }
       event.decision = field(json, key::decision).as_string();
       event.status = field(json, key::status).as_string();
+      read_cut(json, event);
+      if (event.cut) {
+        if (event.decision != to_string(decision::stop_trial)) {
+          throw std::invalid_argument("decision = \"" + event.decision + "\" with cut: must be STOP");
+        }
+        event.scheduler_decision = field(json, key::scheduler_decision).as_string();
+        if (event.scheduler_decision != to_string(decision::continue_trial) &&
+            event.scheduler_decision != to_string(decision::pause_trial)) {
+          throw std::invalid_argument("scheduler_decision = \"" + event.scheduler_decision +
+                                      "\": must be CONTINUE or PAUSE (the tuning's end cuts only those)");
+        }
+      }
       break;
     case journal_event_kind::report_ignored:
       event.resource = field(json, key::resource).as_double();
@@ -163,6 +186,7 @@ inline journal_event to_journal_event(const json_value& json) {
       event.status = field(json, key::status).as_string();
       event.worker_time = field(json, key::worker_time).as_double();
       if (const auto* error = json.find(key::error)) event.text = error->as_string();
+      read_cut(json, event);
   }
   return event;
 }

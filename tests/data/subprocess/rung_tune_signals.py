@@ -9,6 +9,7 @@ script is a child subreaper, so whatever rung-tune leaves behind when it dies
 becomes its child: after each scenario it must have no child left, and no
 process a trial started may still exist."""
 import ctypes
+import json
 import os
 import re
 import shlex
@@ -139,6 +140,17 @@ def resume(command):
     nothing_left()
 
 
+def carried_on(trial):
+    """A trial the signal cut short goes on after the resume and ends by itself."""
+    lines = [json.loads(line) for line in read(os.path.join(EXPERIMENT, "journal.jsonl")).splitlines()]
+    resumed_at = max(i for i, line in enumerate(lines) if line["event"] == "tuning_started")
+    mine = [line for line in lines[resumed_at:] if line.get("trial_id") == trial]
+    if not any(line["event"] == "report" for line in mine):
+        fail("trial %d, cut short by the signal, does not go on after the resume" % trial)
+    if mine[-1]["event"] != "trial_finished" or mine[-1]["status"] != "Completed" or "cut" in mine[-1]:
+        fail("trial %d ends with %s after the resume, expected it to complete" % (trial, mine[-1]))
+
+
 def resume_command(output):
     line = re.search(r"rung-tune: to go on: (rung-tune --resume .*?) \(", output).group(1)
     return [RUNG_TUNE] + shlex.split(line)[1:]
@@ -157,6 +169,8 @@ if SCENARIO == "sigterm":
     check_results_flushed()
     nothing_left()
     resume(resume_command(output))
+    carried_on(0)
+    carried_on(1)
 elif SCENARIO == "sigint_twice":
     # Trials that ignore SIGTERM, with a minute's grace: the second Ctrl-C kills them.
     tuning = start(write_settings(1000, 60), "--sleep", "0.01", "--ignore_sigterm")
