@@ -35,12 +35,15 @@ consteval bool names_are_distinct() {
   return true;
 }
 
-template <bool Condition>
-constexpr void require_known_name() {
-  static_assert(Condition,
+// Instantiated (by sizeof) in the else of an accessor's if-constexpr when
+// the name is not the configuration's: its message is then the first error a
+// misspelt name gives, before anything the missing value would cause.
+template <fixed_string Name>
+struct no_hyperparameter_named {
+  static_assert(Name.size() != Name.size(),
                 "rung: this configuration has no hyperparameter of that name; "
                 "the name must be spelled exactly as in the config_space");
-}
+};
 }  // namespace detail
 
 template <class... Hyperparameters>
@@ -63,22 +66,27 @@ class configuration {
   // The value of hyperparameter Name, of exactly the type its domain holds.
   template <fixed_string Name>
   [[nodiscard]] constexpr decltype(auto) get() const {
-    detail::require_known_name<has<Name>>();
     if constexpr (has<Name>) {
       return std::get<detail::index_of_name<Name, Hyperparameters...>()>(values_);
+    } else {
+      static_cast<void>(sizeof(detail::no_hyperparameter_named<Name>));
+      return 0.0;  // never reached: keeps follow-on errors out of the caller
     }
   }
 
   // The same, stating the type: fails to compile when the type is not the one held.
   template <fixed_string Name, class Expected>
   [[nodiscard]] constexpr decltype(auto) get() const {
-    detail::require_known_name<has<Name>>();
-    if constexpr (has<Name>) {
-      using held = value_type_of<Name>;
-      static_assert(std::is_same_v<held, Expected>,
+    if constexpr (!has<Name>) {
+      static_cast<void>(sizeof(detail::no_hyperparameter_named<Name>));
+      return Expected{};  // never reached: keeps follow-on errors out of the caller
+    } else if constexpr (!std::is_same_v<value_type_of<Name>, Expected>) {
+      static_assert(std::is_same_v<value_type_of<Name>, Expected>,
                     "rung: the hyperparameter is read as a type it does not hold: randint/lograndint "
                     "hold std::int64_t, uniform/loguniform/finrange double, string choices "
                     "std::string_view");
+      return Expected{};
+    } else {
       return get<Name>();
     }
   }
@@ -114,14 +122,14 @@ class partial_configuration {
 
   template <fixed_string Name, class Value>
   constexpr partial_configuration& set(const Value& value) & {
-    detail::require_known_name<(detail::index_of_name<Name, Hyperparameters...>() <
-                                sizeof...(Hyperparameters))>();
     constexpr std::size_t index = detail::index_of_name<Name, Hyperparameters...>();
     if constexpr (index < sizeof...(Hyperparameters)) {
       using held = typename std::tuple_element_t<index, values_type>::value_type;
       static_assert(std::is_convertible_v<const Value&, held>,
                     "rung: the value given cannot be held by this hyperparameter");
       std::get<index>(values_) = held(value);
+    } else {
+      static_cast<void>(sizeof(detail::no_hyperparameter_named<Name>));
     }
     return *this;
   }

@@ -2,9 +2,10 @@
 #   cmake -DBUILD_DIR=... -DTARGET=... [-DCONFIG=...] -DSOURCE=<file> -P expect_build.cmake
 #   cmake -DBUILD_DIR=... -DTARGET=... [-DCONFIG=...] -DEXPECT=success -P expect_build.cmake
 # SOURCE's first line says what to expect:
-#   // expect: <regex>     the build must fail AND its output match <regex>
-#                          (a CMake regex: no \d, no {n}; matched after
-#                          colour codes are stripped)
+#   // expect: <regex>     the build must fail AND its FIRST error line
+#                          match <regex> (a CMake regex: no \d, no {n};
+#                          matched after colour codes are stripped), so a
+#                          follow-on error cannot pass for the intended one
 #   // expect-success      the build must succeed (a positive control)
 # Failing for another reason than the one named is a failure: a compile-fail
 # test must not pass because a header is missing or a name is misspelt.
@@ -48,9 +49,12 @@ if(expect_success)
   message(STATUS "${TARGET} compiles, as it must")
 elseif(result EQUAL 0)
   message(FATAL_ERROR "${TARGET} compiled, but must fail with an error matching: ${pattern}")
-elseif(NOT output MATCHES "${pattern}")
-  message(FATAL_ERROR "${TARGET} failed to compile as it must, but not with an error matching\n"
-                      "  ${pattern}\nThe build said:\n${output}")
 else()
+  # The compiler's first diagnostic of severity error ("file:line:col: error: ...").
+  string(REGEX MATCH "[^\n]*: (fatal )?error: [^\n]*" first_error "${output}")
+  if(NOT first_error MATCHES "${pattern}")
+    message(FATAL_ERROR "${TARGET} failed to compile as it must, but its first error does not match\n"
+                        "  ${pattern}\nThe first error:\n  ${first_error}\nThe build said:\n${output}")
+  endif()
   message(STATUS "${TARGET} fails to compile with: ${CMAKE_MATCH_0}")
 endif()
