@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "journal_history.hpp"
 #include "rung/config_space.hpp"
 #include "rung/detail/json.hpp"
 #include "rung/results/journal.hpp"
@@ -131,30 +132,6 @@ int tune_in_child(const std::filesystem::path& root, bool resume, bool blocking,
   return status;
 }
 
-// The journal as decisions: starts with their configuration, promotions, and
-// reports with their value and decision; no clock.
-std::vector<std::string> decisions(const std::filesystem::path& directory) {
-  std::vector<std::string> seen;
-  rung::read_journal(directory / "journal.jsonl", [&](const rung::journal_event& event) {
-    const std::string id = std::to_string(event.trial);
-    switch (event.kind) {
-      case rung::journal_event_kind::trial_started: {
-        std::string text = "start " + id;
-        for (const auto& [name, value] : event.config) text += " " + name + "=" + rung::to_text(value);
-        seen.push_back(text);
-        break;
-      }
-      case rung::journal_event_kind::trial_resumed: seen.push_back("resume " + id); break;
-      case rung::journal_event_kind::report:
-        seen.push_back("report " + id + "@" + rung::to_text(event.resource) + " " +
-                       rung::to_text(event.metrics.at(0).second) + " " + event.decision);
-        break;
-      default: break;
-    }
-  });
-  return seen;
-}
-
 // Every line of the journal is one complete JSON object, with no zero byte.
 void check_valid_json_lines(const std::filesystem::path& journal) {
   std::ifstream in(journal, std::ios::binary);
@@ -176,7 +153,7 @@ TEST_CASE("a tuning killed with SIGKILL at every kind of point and resumed decid
     CAPTURE(blocking);
     temp_dir whole;
     REQUIRE(tune_in_child(whole.path, false, blocking, {}) == 0);
-    const auto expected = decisions(whole.path / "crash");
+    const auto expected = rung_test::journal_history(whole.path / "crash");
     REQUIRE(expected.size() > 40);
     REQUIRE(std::count_if(expected.begin(), expected.end(), [](const auto& line) { return line.starts_with("resume"); }) > 0);
 
@@ -195,6 +172,6 @@ TEST_CASE("a tuning killed with SIGKILL at every kind of point and resumed decid
       resume = true;
     }
     REQUIRE(tune_in_child(cut.path, true, blocking, {}) == 0);
-    CHECK(decisions(cut.path / "crash") == expected);
+    CHECK(rung_test::journal_history(cut.path / "crash") == expected);
   }
 }

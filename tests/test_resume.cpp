@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "journal_history.hpp"
 #include "rung/config_space.hpp"
 #include "rung/results/experiment.hpp"
 #include "rung/schedulers/asha.hpp"
@@ -51,22 +52,6 @@ rung::tuner<rung::fifo_scheduler<rung::random_searcher<std::remove_const_t<declt
            .record_results = true,
            .resume = resume,
            .log = nullptr}};
-}
-
-// What the scheduler decided and the trials reported, without the clock.
-std::vector<std::string> decisions(const std::filesystem::path& directory) {
-  std::vector<std::string> seen;
-  rung::read_journal(directory / "journal.jsonl", [&](const rung::journal_event& event) {
-    if (event.kind == rung::journal_event_kind::report) {
-      seen.push_back(std::to_string(event.trial) + "@" + std::to_string(event.resource) + ":" +
-                     std::to_string(event.metrics.at(0).second) + "->" + event.decision);
-    } else if (event.kind == rung::journal_event_kind::trial_started) {
-      std::string config_text;
-      for (const auto& [name, value] : event.config) config_text += name + "=" + rung::to_text(value) + ";";
-      seen.push_back("start " + std::to_string(event.trial) + " " + config_text);
-    }
-  });
-  return seen;
 }
 
 std::vector<std::string> lines(const std::filesystem::path& file) {
@@ -126,7 +111,7 @@ TEST_CASE("a tuning cut off mid-trial and resumed decides exactly as one that ne
   auto resumed = make_tuner(cut_dir.path, 12, true);
   const auto result = resumed.run(trial);
 
-  CHECK(decisions(cut_dir.path / "run") == decisions(whole_dir.path / "run"));
+  CHECK(rung_test::journal_history(cut_dir.path / "run") == rung_test::journal_history(whole_dir.path / "run"));
   CHECK(result.status.num_trials_started == 12);
   CHECK(result.status.num_trials_completed == 12);
   const auto loaded = rung::load_experiment(cut_dir.path / "run");
@@ -152,7 +137,7 @@ TEST_CASE("a trial that started but had not reported when the run died is called
   const auto result = make_tuner(cut_dir.path, 12, true).run(recording);
   CHECK(resumed_from == std::vector<double>{0.0});
   CHECK(result.status.num_trials_failed == 0);
-  CHECK(decisions(cut_dir.path / "run") == decisions(whole_dir.path / "run"));
+  CHECK(rung_test::journal_history(cut_dir.path / "run") == rung_test::journal_history(whole_dir.path / "run"));
 }
 
 TEST_CASE("a finished tuning resumed with a larger budget goes on where it ended") {
@@ -165,7 +150,7 @@ TEST_CASE("a finished tuning resumed with a larger budget goes on where it ended
   temp_dir reference_dir;
   auto reference = make_tuner(reference_dir.path, 9, false);
   reference.run(trial);
-  CHECK(decisions(dir.path / "run") == decisions(reference_dir.path / "run"));
+  CHECK(rung_test::journal_history(dir.path / "run") == rung_test::journal_history(reference_dir.path / "run"));
 }
 
 TEST_CASE("resuming with another seed is refused, naming the first difference") {
@@ -186,10 +171,10 @@ TEST_CASE("resuming with another seed is refused, naming the first difference") 
 TEST_CASE("a resume with a smaller budget replays the whole journal and starts nothing more") {
   temp_dir dir;
   make_tuner(dir.path, 9, false).run(trial);
-  const auto before = decisions(dir.path / "run");
+  const auto before = rung_test::journal_history(dir.path / "run");
   const auto result = make_tuner(dir.path, 5, true).run(trial);
   CHECK(result.status.num_trials_started == 9);
-  CHECK(decisions(dir.path / "run") == before);
+  CHECK(rung_test::journal_history(dir.path / "run") == before);
 }
 
 TEST_CASE("a STOP in the journal that the scheduler did not decide is refused when the tuning went on after it") {
@@ -301,40 +286,6 @@ rung::tuning_result<curve_config> tune(Make make, const std::filesystem::path& r
   }});
 }
 
-// What the scheduler decided, in order, without the clock: starts with their
-// configuration, resumes, reports with their metric and decision, and ends.
-std::vector<std::string> history(const std::filesystem::path& directory) {
-  using rung::detail::to_text;
-  std::vector<std::string> seen;
-  rung::read_journal(directory / "journal.jsonl", [&](const rung::journal_event& event) {
-    const std::string trial = to_text(event.trial);
-    switch (event.kind) {
-      case rung::journal_event_kind::trial_started: {
-        std::string text = "start " + trial;
-        for (const auto& [name, value] : event.config) text += " " + name + "=" + rung::to_text(value);
-        seen.push_back(text);
-        break;
-      }
-      case rung::journal_event_kind::trial_resumed:
-        seen.push_back("resume " + trial + " from " + to_text(event.from_resource));
-        break;
-      case rung::journal_event_kind::report:
-        seen.push_back(trial + "@" + to_text(event.resource) + " " + to_text(event.metrics.at(0).second) + " " +
-                       event.decision);
-        break;
-      case rung::journal_event_kind::report_ignored:
-        seen.push_back(trial + "@" + to_text(event.resource) + " ignored");
-        break;
-      case rung::journal_event_kind::trial_finished:
-        seen.push_back("end " + trial + " " + event.status);
-        break;
-      default:
-        break;
-    }
-  });
-  return seen;
-}
-
 // Nothing recorded lost or duplicated: each trial started once, ids counted
 // up from 0, and its reports going up one epoch at a time from 1 (a resumed
 // or relaunched trial goes on where it was), none after its end (an end the
@@ -399,7 +350,7 @@ TEST_CASE("resume from anywhere, 1 worker: ended by a limit, then resumed with t
                                          : rung::stop_criterion{.max_num_trials_started = 20};
       temp_dir reference;
       tune(make, reference.path, 1, budget, false);
-      const auto expected = history(reference.path / "run");
+      const auto expected = rung_test::journal_history(reference.path / "run");
       for (const std::int64_t first_trials : {1, 8, 15}) {
         CAPTURE(first_trials);
         temp_dir interrupted;
@@ -408,7 +359,7 @@ TEST_CASE("resume from anywhere, 1 worker: ended by a limit, then resumed with t
         const auto first = tune(make, interrupted.path, 1, limited, false);
         REQUIRE(first.status.num_trials_started <= first_trials);
         const auto resumed = tune(make, interrupted.path, 1, budget, true);
-        check_same(history(interrupted.path / "run"), expected);
+        check_same(rung_test::journal_history(interrupted.path / "run"), expected);
         CHECK(resumed.status.num_trials_started == rung::load_experiment(reference.path / "run").trials.size());
       }
     }
@@ -422,14 +373,14 @@ TEST_CASE("resume from anywhere, 1 worker: cut by a crash at any event, then res
     const auto budget = rung::stop_criterion{.max_num_trials_started = 12};
     temp_dir reference;
     tune(make, reference.path, 1, budget, false);
-    const auto expected = history(reference.path / "run");
+    const auto expected = rung_test::journal_history(reference.path / "run");
     const std::size_t journal_lines = lines(reference.path / "run" / "journal.jsonl").size();
     for (std::size_t keep = 2; keep < journal_lines; keep += journal_lines / 5) {
       CAPTURE(keep);
       temp_dir crashed;
       copy_cut(reference.path / "run", crashed.path / "run", keep);
       tune(make, crashed.path, 1, budget, true);
-      check_same(history(crashed.path / "run"), expected);
+      check_same(rung_test::journal_history(crashed.path / "run"), expected);
     }
   });
 }
@@ -440,14 +391,14 @@ TEST_CASE("resume from anywhere, 4 workers: nothing recorded is lost or duplicat
     {  // ended by a limit on trials, then on evaluations; each time resumed with more
       temp_dir dir;
       tune(make, dir.path, 4, rung::stop_criterion{.max_num_trials_started = 7}, false);
-      const auto after_first = history(dir.path / "run");
+      const auto after_first = rung_test::journal_history(dir.path / "run");
       const auto second = tune(make, dir.path, 4, rung::stop_criterion{.max_num_evaluations = 100}, true);
-      const auto after_second = history(dir.path / "run");
+      const auto after_second = rung_test::journal_history(dir.path / "run");
       CHECK(starts_with(after_second, after_first));
       CHECK(check_nothing_lost_or_duplicated(dir.path / "run").reports == 100);
       const std::int64_t trials = second.status.num_trials_started + 6;
       const auto last = tune(make, dir.path, 4, rung::stop_criterion{.max_num_trials_started = trials}, true);
-      CHECK(starts_with(history(dir.path / "run"), after_second));
+      CHECK(starts_with(rung_test::journal_history(dir.path / "run"), after_second));
       CHECK(last.status.num_trials_started == trials);
       CHECK(check_nothing_lost_or_duplicated(dir.path / "run").trials == trials);
     }
@@ -457,9 +408,9 @@ TEST_CASE("resume from anywhere, 4 workers: nothing recorded is lost or duplicat
       const auto interrupted = tune(make, dir.path, 4, budget, false, 25);
       REQUIRE(interrupted.interrupted);
       CHECK(interrupted.status.num_evaluations >= 25);  // the request is handled on the io_context, soon after
-      const auto kept = history(dir.path / "run");
+      const auto kept = rung_test::journal_history(dir.path / "run");
       const auto resumed = tune(make, dir.path, 4, budget, true);
-      CHECK(starts_with(history(dir.path / "run"), kept));
+      CHECK(starts_with(rung_test::journal_history(dir.path / "run"), kept));
       CHECK(resumed.status.num_trials_started == 16);
       CHECK(check_nothing_lost_or_duplicated(dir.path / "run").trials == 16);
     }
@@ -471,9 +422,9 @@ TEST_CASE("resume from anywhere, 4 workers: nothing recorded is lost or duplicat
       CAPTURE(keep);
       temp_dir crashed;
       copy_cut(reference.path / "run", crashed.path / "run", keep);
-      const auto kept = history(crashed.path / "run");
+      const auto kept = rung_test::journal_history(crashed.path / "run");
       const auto resumed = tune(make, crashed.path, 4, budget, true);
-      CHECK(starts_with(history(crashed.path / "run"), kept));
+      CHECK(starts_with(rung_test::journal_history(crashed.path / "run"), kept));
       CHECK(resumed.status.num_trials_started == 16);
       CHECK(check_nothing_lost_or_duplicated(crashed.path / "run").trials == 16);
     }
@@ -509,5 +460,5 @@ TEST_CASE("a trial relaunched on resume runs to where the scheduler will pause i
   REQUIRE(calls.size() == 1);
   CHECK(calls[0].first == resumed.from_resource);
   CHECK(calls[0].second == (resumed.from_resource < 3 ? 3.0 : 9.0));  // the next rung above, or the top
-  check_same(history(crashed.path / "run"), history(reference.path / "run"));
+  check_same(rung_test::journal_history(crashed.path / "run"), rung_test::journal_history(reference.path / "run"));
 }

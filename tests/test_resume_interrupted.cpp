@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "journal_history.hpp"
 #include "rung/config_space.hpp"
 #include "rung/results/experiment.hpp"
 #include "rung/schedulers/asha.hpp"
@@ -30,6 +31,9 @@
 #include "rung/tuner.hpp"
 
 namespace {
+
+// The scheduler's decisions, not what the tuning's end did to them.
+constexpr rung_test::history_options as_scheduled{.ignored_reports = false, .as_scheduled = true};
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(-1.0, 1.0), rung::uniform<"y">(0.05, 1.0));
 using config = decltype(space)::config_type;
@@ -140,39 +144,6 @@ run_outcome tune(Make make, const std::filesystem::path& root, rung::stop_criter
   return {std::move(result), *ends};
 }
 
-// What the scheduler proposed and decided, in order, without the clock and
-// without what the tuning's end did: starts with their configuration,
-// resumes, reports with their metric and the scheduler's own decision, and
-// ends that were not cut short.
-std::vector<std::string> decisions(const std::filesystem::path& directory) {
-  using rung::detail::to_text;
-  std::vector<std::string> seen;
-  rung::read_journal(directory / "journal.jsonl", [&](const rung::journal_event& event) {
-    const std::string trial = to_text(event.trial);
-    switch (event.kind) {
-      case rung::journal_event_kind::trial_started: {
-        std::string text = "start " + trial;
-        for (const auto& [name, value] : event.config) text += " " + name + "=" + rung::to_text(value);
-        seen.push_back(text);
-        break;
-      }
-      case rung::journal_event_kind::trial_resumed:
-        seen.push_back("resume " + trial + " from " + to_text(event.from_resource));
-        break;
-      case rung::journal_event_kind::report:
-        seen.push_back(trial + "@" + to_text(event.resource) + " " + to_text(event.metrics.at(0).second) + " " +
-                       (event.cut ? event.scheduler_decision : event.decision));
-        break;
-      case rung::journal_event_kind::trial_finished:
-        if (!event.cut) seen.push_back("end " + trial + " " + event.status);
-        break;
-      default:
-        break;
-    }
-  });
-  return seen;
-}
-
 struct cut_count {
   std::size_t reports = 0;  // a report whose decision the tuning's end turned into STOP
   std::size_t ends = 0;     // a trial_finished the tuning's end wrote
@@ -209,7 +180,7 @@ TEST_CASE("resume from anywhere, 1 worker: stopped by request_stop() mid-trial, 
     const auto budget = rung::stop_criterion{.max_num_trials_started = 12};
     temp_dir reference;
     const auto whole = tune(make, reference.path, budget, false);
-    const auto expected = decisions(reference.path / "run");
+    const auto expected = rung_test::journal_history(reference.path / "run", as_scheduled);
     const auto going_on = std::count_if(expected.begin(), expected.end(),
                                         [](const std::string& event) { return event.ends_with(" CONTINUE"); });
     REQUIRE(going_on >= 4);
@@ -225,7 +196,7 @@ TEST_CASE("resume from anywhere, 1 worker: stopped by request_stop() mid-trial, 
                           [](const auto& trial) { return trial.status == "Stopped"; }) >= 1);
       const auto resumed = tune(make, dir.path, budget, true);
       CHECK_FALSE(resumed.result.interrupted);
-      check_same(decisions(dir.path / "run"), expected);
+      check_same(rung_test::journal_history(dir.path / "run", as_scheduled), expected);
       // The replay tells the scheduler of no end that the run never interrupted has not.
       check_same(resumed.trial_ends, whole.trial_ends);
       CHECK(resumed.result.status.num_trials_started == whole.result.status.num_trials_started);
@@ -241,7 +212,7 @@ TEST_CASE("resume from anywhere, 1 worker: ended on max_num_evaluations mid-tria
     CAPTURE(name);
     temp_dir reference;
     const auto whole = tune(make, reference.path, rung::stop_criterion{.max_num_evaluations = 60}, false);
-    const auto expected = decisions(reference.path / "run");
+    const auto expected = rung_test::journal_history(reference.path / "run", as_scheduled);
     std::size_t cut_reports = 0;
     for (const std::int64_t first_evaluations : {4, 11, 17, 26, 38, 45}) {
       CAPTURE(first_evaluations);
@@ -250,7 +221,7 @@ TEST_CASE("resume from anywhere, 1 worker: ended on max_num_evaluations mid-tria
       REQUIRE(first.result.status.num_evaluations == first_evaluations);
       cut_reports += count_cuts(dir.path / "run").reports;
       const auto resumed = tune(make, dir.path, rung::stop_criterion{.max_num_evaluations = 60}, true);
-      check_same(decisions(dir.path / "run"), expected);
+      check_same(rung_test::journal_history(dir.path / "run", as_scheduled), expected);
       check_same(resumed.trial_ends, whole.trial_ends);
       CHECK(resumed.result.status.num_evaluations == 60);
       CHECK(resumed.result.status.num_trials_started == whole.result.status.num_trials_started);
