@@ -230,6 +230,9 @@ TEST_CASE("bad simulations are refused before they start, naming the field") {
   const rung::bench::synthetic_lc_benchmark benchmark;
   CHECK_THROWS_WITH_AS(rung::simulate(scheduler, benchmark, {.n_workers = 0, .stop_criterion = rung::stop_criterion{.max_wallclock_time = 1}}),
                        "simulator_options.n_workers = 0: at least one worker is needed", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(rung::simulate(scheduler, benchmark, {.n_workers = std::size_t{1'000'000'000'000'000},
+                                                             .stop_criterion = rung::stop_criterion{.max_wallclock_time = 1}}),
+                       "simulator_options.n_workers = 1000000000000000: must be at most 1000000", std::invalid_argument);
   CHECK_THROWS_WITH_AS(rung::simulate(scheduler, benchmark, {.n_workers = 2}),
                        doctest::Contains("simulator_options.stop_criterion = {}: no limit is set"),
                        std::invalid_argument);

@@ -254,6 +254,9 @@ TEST_CASE("extra metrics are declared, recorded and may stop the tuning") {
 TEST_CASE("bad tuner options are refused with the field and the value") {
   CHECK_THROWS_WITH_AS(rung::tuner(make_scheduler(), {.n_workers = 0}),
                        "tuner_options.n_workers = 0: at least one worker is needed", std::invalid_argument);
+  // A count beyond any machine is refused before anything is allocated for it.
+  CHECK_THROWS_WITH_AS(rung::tuner(make_scheduler(), {.n_workers = std::size_t{1'000'000'000'000'000}}),
+                       "tuner_options.n_workers = 1000000000000000: must be at most 1000000", std::invalid_argument);
   CHECK_THROWS_WITH_AS(rung::tuner(make_scheduler(), {.n_workers = 1}),
                        "tuner_options.stop_criterion = {}: no limit is set, so the tuning would never end: set one, "
                        "e.g. rung::stop_criterion{.max_wallclock_time = 600} or .max_num_trials_started",

@@ -233,7 +233,7 @@ template <Scheduler S, Benchmark B>
 simulation_result<typename S::config_type> simulate(S& scheduler, const B& benchmark,
                                                     simulator_options options = {}) {
   constexpr std::string_view who = "simulator_options";
-  if (options.n_workers < 1) detail::bad_driver_option(who, "n_workers", "0", "at least one worker is needed");
+  detail::check_workers(who, options.n_workers);
   detail::check_experiment_name(who, options.name);
   if (options.max_failures < 0) {
     detail::bad_driver_option(who, "max_failures", detail::to_text(options.max_failures), "must be >= 0");

@@ -75,7 +75,7 @@ class tuner {
  private:
   void validate() {
     constexpr std::string_view who = "tuner_options";
-    if (options_.n_workers < 1) detail::bad_driver_option(who, "n_workers", "0", "at least one worker is needed");
+    detail::check_workers(who, options_.n_workers);
     detail::check_experiment_name(who, options_.name);
     if (options_.resume && (options_.name.empty() || !options_.record_results)) {
       detail::bad_driver_option(who, "resume", "true",

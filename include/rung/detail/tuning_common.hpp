@@ -62,6 +62,17 @@ constexpr bool searcher_is_exhaustible() {
   throw std::invalid_argument(std::string(options) + "." + std::string(field) + " = " + value + ": " + std::string(rule));
 }
 
+// The most worker slots a driver takes: beyond any machine or cluster, and
+// few enough that their bookkeeping cannot exhaust memory (1e15 would).
+inline constexpr std::size_t max_workers = 1'000'000;
+
+inline void check_workers(std::string_view options, std::size_t n_workers) {
+  if (n_workers < 1) bad_driver_option(options, "n_workers", "0", "at least one worker is needed");
+  if (n_workers > max_workers) {
+    bad_driver_option(options, "n_workers", to_text(n_workers), "must be at most " + to_text(max_workers));
+  }
+}
+
 // Why `name` cannot name an experiment, or empty: it must be one path
 // component, so that the experiment stays inside experiment_root.
 inline std::string_view experiment_name_problem(std::string_view name) {
