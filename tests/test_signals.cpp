@@ -179,6 +179,31 @@ TEST_CASE("request_stop: a paused trial stays paused, the running one ends stopp
   CHECK(result.status.num_trials_paused == 1);
 }
 
+TEST_CASE("an interrupted tuning's summary says how to resume it, and the resume goes on") {
+  temp_dir dir;
+  std::ostringstream log;
+  auto options = rung::tuner_options{.n_workers = 1,
+                                     .stop_criterion = rung::stop_criterion{.max_num_trials_started = 4},
+                                     .name = "stopped",
+                                     .experiment_root = dir.path,
+                                     .log = &log};
+  rung::tuner tuner(make_scheduler(), options);
+  const auto stopped = tuner.run([&tuner](const config& c, rung::reporter& reporter) {
+    if (reporter.trial() == 1) tuner.request_stop();
+    reporter.report(1.0, c.get<"x">());
+  });
+  REQUIRE(stopped.interrupted);
+  CHECK(log.str().find("run the same tuning again with tuner_options{.name = \"stopped\", .resume = true}") !=
+        std::string::npos);
+  options.resume = true;
+  options.log = nullptr;
+  rung::tuner resumed(make_scheduler(), options);
+  const auto finished =
+      resumed.run([](const config& c, rung::reporter& reporter) { reporter.report(1.0, c.get<"x">()); });
+  CHECK_FALSE(finished.interrupted);
+  CHECK(finished.status.num_trials_started == 4);
+}
+
 TEST_CASE("request_stop before run: the next tuning starts nothing; the one after runs") {
   rung::tuner tuner(make_scheduler(), {.n_workers = 2,
                                        .stop_criterion = rung::stop_criterion{.max_num_trials_started = 3},
