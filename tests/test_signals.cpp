@@ -193,7 +193,7 @@ TEST_CASE("an interrupted tuning's summary says how to resume it, and the resume
     reporter.report(1.0, c.get<"x">());
   });
   REQUIRE(stopped.interrupted);
-  CHECK(log.str().find("run the same tuning again with tuner_options{.name = \"stopped\", .resume = true}") !=
+  CHECK(log.str().find("run the same tuning with tuner_options{.name = \"stopped\", .resume = true}") !=
         std::string::npos);
   options.resume = true;
   options.log = nullptr;

@@ -173,9 +173,10 @@ void print_summary(std::ostream& log, const S& scheduler, const Session& session
         << "\nbest configuration: " << config << '\n';
   }
   log << "--------------------\n";
-  // An interrupted tuning is meant to go on: say how (rung-tune prints its own command line).
+  // An interrupted tuning is meant to go on: say how (rung-tune adds its own command line).
   if (result.interrupted && !result.experiment_dir.empty()) {
-    log << "rung: to go on from here, run the same tuning again with tuner_options{.name = \""
+    log << "rung: the experiment can go on from where it stopped: run the same tuning with "
+           "tuner_options{.name = \""
         << result.experiment_dir.filename().string() << "\", .resume = true}\n";
   }
 }
