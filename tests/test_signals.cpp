@@ -188,9 +188,10 @@ TEST_CASE("an interrupted tuning's summary says how to resume it, and the resume
                                      .experiment_root = dir.path,
                                      .log = &log};
   rung::tuner tuner(make_scheduler(), options);
-  const auto stopped = tuner.run([&tuner](const config& c, rung::reporter& reporter) {
+  // A coroutine trial: the stop is handled on the tuner's one thread before the next trial starts.
+  const auto stopped = tuner.run([&tuner](const config& c, rung::async_reporter& reporter) -> rung::awaitable<void> {
     if (reporter.trial() == 1) tuner.request_stop();
-    reporter.report(1.0, c.get<"x">());
+    co_await reporter.report(1.0, c.get<"x">());
   });
   REQUIRE(stopped.interrupted);
   CHECK(log.str().find("run the same tuning with tuner_options{.name = \"stopped\", .resume = true}") !=
