@@ -51,6 +51,13 @@ enum class decision : std::uint8_t {
   return "?";
 }
 
+[[nodiscard]] constexpr std::optional<decision> decision_from_string(std::string_view text) noexcept {
+  for (const auto d : {decision::continue_trial, decision::pause_trial, decision::stop_trial}) {
+    if (to_string(d) == text) return d;
+  }
+  return std::nullopt;
+}
+
 // One report as the scheduler sees it: the resource reached (epochs) and the
 // value of the scheduler's metric there.
 struct observation {

@@ -20,8 +20,6 @@ namespace rung::detail {
 
 struct replay_summary {
   double last_time = 0.0;  // the journal's last timestamp: the resumed tuning's clock goes on from it
-  std::size_t events = 0;
-  bool truncated = false;
   // Trials that ended by a replayed report whose trial_finished line the run
   // did not live to write: the resumed tuning records their end.
   std::vector<trial_id> unrecorded_ends;
@@ -127,9 +125,7 @@ class journal_replayer {
 
  private:
   [[nodiscard]] static decision decision_from(const std::string& text) {
-    for (const auto d : {decision::continue_trial, decision::pause_trial, decision::stop_trial}) {
-      if (to_string(d) == text) return d;
-    }
+    if (const auto parsed = decision_from_string(text)) return *parsed;
     throw std::invalid_argument("decision = \"" + text + "\": must be CONTINUE, PAUSE or STOP");
   }
 
@@ -151,10 +147,10 @@ template <class Session, class Space>
 replay_summary replay_journal(Session& session, const Space& space, const std::filesystem::path& journal) {
   journal_replayer<Session, Space> replayer(session, space);
   session.set_recording(false);
-  const auto read = read_journal(journal, replayer);
+  read_journal(journal, replayer);
   session.set_recording(true);
   session.clear_stop_reason();
-  return {replayer.last_time(), read.events, read.truncated, replayer.unrecorded_ends()};
+  return {replayer.last_time(), replayer.unrecorded_ends()};
 }
 
 }  // namespace rung::detail

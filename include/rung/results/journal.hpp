@@ -167,12 +167,12 @@ inline journal_event to_journal_event(const json_value& json) {
       event.status = field(json, key::status).as_string();
       read_cut(json, event);
       if (event.cut) {
-        if (event.decision != to_string(decision::stop_trial)) {
+        if (decision_from_string(event.decision) != decision::stop_trial) {
           throw std::invalid_argument("decision = \"" + event.decision + "\" with cut: must be STOP");
         }
         event.scheduler_decision = field(json, key::scheduler_decision).as_string();
-        if (event.scheduler_decision != to_string(decision::continue_trial) &&
-            event.scheduler_decision != to_string(decision::pause_trial)) {
+        const auto by_scheduler = decision_from_string(event.scheduler_decision);
+        if (by_scheduler != decision::continue_trial && by_scheduler != decision::pause_trial) {
           throw std::invalid_argument("scheduler_decision = \"" + event.scheduler_decision +
                                       "\": must be CONTINUE or PAUSE (the tuning's end cuts only those)");
         }
