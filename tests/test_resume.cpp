@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "curve_trial.hpp"
 #include "journal_history.hpp"
 #include "rung/config_space.hpp"
 #include "rung/results/experiment.hpp"
@@ -212,29 +213,11 @@ TEST_CASE("resume needs a named experiment with a journal") {
 // or cut by a crash, then resumed with the full budget.
 namespace {
 
-constexpr auto curve_space = rung::config_space(rung::uniform<"x">(-1.0, 1.0), rung::uniform<"y">(0.05, 1.0));
-using curve_config = decltype(curve_space)::config_type;
-using curve_searcher = rung::random_searcher<std::remove_const_t<decltype(curve_space)>>;
-constexpr std::int64_t max_epochs = 9;  // rungs 1 and 3 with eta 3
-
-// Learning curves that cross: a high y learns fast and stalls, a low one
-// starts badly and keeps improving. Each epoch yields the io_context, so
-// that with several workers the trials' reports interleave.
-struct curve_trial {
-  std::function<void()> after_report = [] {};
-
-  rung::awaitable<void> operator()(const curve_config& c, rung::async_reporter& reporter) const {
-    const double x = c.get<"x">();
-    const double y = c.get<"y">();
-    for (auto epoch = static_cast<std::int64_t>(reporter.resume_from()) + 1; epoch <= max_epochs; ++epoch) {
-      co_await boost::asio::post(co_await boost::asio::this_coro::executor, boost::asio::use_awaitable);
-      const double loss = x * x + 2.0 * (1.0 - y) / (1.0 + 3.0 * y * static_cast<double>(epoch));
-      const auto decision = co_await reporter.report(static_cast<double>(epoch), loss);
-      after_report();
-      if (decision != rung::decision::continue_trial) co_return;
-    }
-  }
-};
+using rung_test::curve_config;
+using rung_test::curve_searcher;
+using rung_test::curve_space;
+using rung_test::curve_trial;
+constexpr std::int64_t max_epochs = rung_test::curve_epochs;
 
 // Every scheduler and option, each with its name: body(name, make) is called
 // with a callable making a fresh scheduler.
@@ -281,7 +264,7 @@ rung::tuning_result<curve_config> tune(Make make, const std::filesystem::path& r
                              .resume = resume,
                              .log = nullptr});
   std::int64_t reports = 0;
-  return tuner.run(curve_trial{.after_report = [&] {
+  return tuner.run(curve_trial{.after_report = [&](rung::decision) {
     if (++reports == interrupt_after) tuner.request_stop();
   }});
 }

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "curve_trial.hpp"
 #include "journal_history.hpp"
 #include "rung/config_space.hpp"
 #include "rung/results/experiment.hpp"
@@ -35,10 +36,11 @@ namespace {
 // The scheduler's decisions, not what the tuning's end did to them.
 constexpr rung_test::history_options as_scheduled{.ignored_reports = false, .as_scheduled = true};
 
-constexpr auto space = rung::config_space(rung::uniform<"x">(-1.0, 1.0), rung::uniform<"y">(0.05, 1.0));
-using config = decltype(space)::config_type;
-using searcher = rung::random_searcher<std::remove_const_t<decltype(space)>>;
-constexpr std::int64_t max_epochs = 9;  // rungs 1 and 3 with eta 3
+constexpr const auto& space = rung_test::curve_space;
+using config = rung_test::curve_config;
+using searcher = rung_test::curve_searcher;
+using rung_test::curve_trial;
+constexpr std::int64_t max_epochs = rung_test::curve_epochs;
 
 struct temp_dir {
   std::filesystem::path path =
@@ -99,24 +101,6 @@ void for_each_scheduler(Body body) {
     return listening(rung::synchronous_hyperband(make_searcher(), {.metric = "loss", .max_t = max_epochs}));
   });
 }
-
-// Learning curves that cross; each epoch yields the io_context. `after_report`
-// hears what was decided on every report.
-struct curve_trial {
-  std::function<void(rung::decision)> after_report = [](rung::decision) {};
-
-  rung::awaitable<void> operator()(const config& c, rung::async_reporter& reporter) const {
-    for (auto epoch = static_cast<std::int64_t>(reporter.resume_from()) + 1; epoch <= max_epochs; ++epoch) {
-      co_await boost::asio::post(co_await boost::asio::this_coro::executor, boost::asio::use_awaitable);
-      const double x = c.get<"x">();
-      const double y = c.get<"y">();
-      const double loss = x * x + 2.0 * (1.0 - y) / (1.0 + 3.0 * y * static_cast<double>(epoch));
-      const auto decision = co_await reporter.report(static_cast<double>(epoch), loss);
-      after_report(decision);
-      if (decision != rung::decision::continue_trial) co_return;
-    }
-  }
-};
 
 struct run_outcome {
   rung::tuning_result<config> result;
