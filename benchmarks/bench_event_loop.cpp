@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
-#include "rung/config_space.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "rung/detail/json.hpp"
 #include "rung/random.hpp"
+#include "rung/util/json.hpp"
 
 namespace {
 

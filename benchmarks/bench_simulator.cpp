@@ -15,9 +15,9 @@
 #include <filesystem>
 #include <string>
 
+#include "rung/drivers/simulator.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/simulator.hpp"
 #include "synthetic_workload.hpp"
 
 namespace {

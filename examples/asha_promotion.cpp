@@ -5,7 +5,7 @@
 // coroutine waits in report()); nothing is retrained.
 #include <rung/schedulers/asha.hpp>
 #include <rung/searchers/random_search.hpp>
-#include <rung/tuner.hpp>
+#include <rung/drivers/tuner.hpp>
 
 #include "synthetic_trial.hpp"
 

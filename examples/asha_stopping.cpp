@@ -2,10 +2,10 @@
 // example (d2l, "Asynchronous Successive Halving") on the synthetic workload.
 // A trial that reaches a rung level (1, 3, 9, 27 epochs) with an error worse
 // than the rung's cutoff stops; the others run to max_epochs.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 #include <rung/schedulers/asha.hpp>
 #include <rung/searchers/random_search.hpp>
-#include <rung/tuner.hpp>
+#include <rung/drivers/tuner.hpp>
 
 #include "synthetic_trial.hpp"
 

@@ -5,7 +5,7 @@
 // and ends badly.
 #include <rung/schedulers/asha.hpp>
 #include <rung/searchers/random_search.hpp>
-#include <rung/tuner.hpp>
+#include <rung/drivers/tuner.hpp>
 
 #include "synthetic_trial.hpp"
 

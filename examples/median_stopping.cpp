@@ -4,7 +4,7 @@
 #include <rung/schedulers/fifo.hpp>
 #include <rung/schedulers/median_stopping.hpp>
 #include <rung/searchers/random_search.hpp>
-#include <rung/tuner.hpp>
+#include <rung/drivers/tuner.hpp>
 
 #include "synthetic_trial.hpp"
 

@@ -2,7 +2,7 @@
 // tuner runs, driven in virtual time on a benchmark — here the shared
 // synthetic workload, or learning curves you recorded (a CSV file given as
 // the first argument: config_lr, config_width, config_dropout,
-// config_optimizer, epoch, error, seconds; see rung/tabulated_benchmark.hpp).
+// config_optimizer, epoch, error, seconds; see rung/drivers/tabulated_benchmark.hpp).
 // 500 simulated workers for an hour of simulated time (some 700,000 trials)
 // take about a second per scheduler. Prints each scheduler's best error, utilization and time to the
 // first fully trained model.
@@ -14,8 +14,8 @@
 #include <rung/schedulers/asha.hpp>
 #include <rung/schedulers/synchronous_hyperband.hpp>
 #include <rung/searchers/random_search.hpp>
-#include <rung/simulator.hpp>
-#include <rung/tabulated_benchmark.hpp>
+#include <rung/drivers/simulator.hpp>
+#include <rung/drivers/tabulated_benchmark.hpp>
 
 #include "synthetic_workload.hpp"
 

@@ -7,7 +7,7 @@
 
 #include <rung/schedulers/synchronous_hyperband.hpp>
 #include <rung/searchers/random_search.hpp>
-#include <rung/tuner.hpp>
+#include <rung/drivers/tuner.hpp>
 
 #include "synthetic_trial.hpp"
 

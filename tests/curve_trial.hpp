@@ -12,9 +12,9 @@
 #include <functional>
 #include <type_traits>
 
-#include "rung/config_space.hpp"
 #include "rung/reporter.hpp"
 #include "rung/searchers/random_search.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace rung_test {
 

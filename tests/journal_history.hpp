@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "rung/detail/format.hpp"
 #include "rung/results/journal.hpp"
+#include "rung/util/format.hpp"
 
 namespace rung_test {
 

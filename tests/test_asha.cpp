@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "rung/concepts/scheduler.hpp"
-#include "rung/config_space.hpp"
+#include "rung/drivers/simulator.hpp"
 #include "rung/searchers/grid_search.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/simulator.hpp"
+#include "rung/spaces/config_space.hpp"
 #include "synthetic_workload.hpp"
 
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <variant>
 
-#include "rung/config_space.hpp"
 #include "rung/searchers/random_search.hpp"
+#include "rung/spaces/config_space.hpp"
 
 // rung::asha against decisions recorded from Syne Tune v0.13's own rung
 // systems (scripts/syne_tune_decisions.py): stopping and promotion, modes

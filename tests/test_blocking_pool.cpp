@@ -1,4 +1,4 @@
-#include "rung/detail/blocking_pool.hpp"
+#include "rung/drivers/detail/blocking_pool.hpp"
 
 #include <doctest/doctest.h>
 

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "rung/config_space.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/results/experiment_recorder.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/grid_search.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "rung/config_space.hpp"
+#include "rung/spaces/config_space.hpp"
 
 #include <doctest/doctest.h>
 

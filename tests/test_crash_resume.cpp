@@ -19,12 +19,12 @@
 #include <vector>
 
 #include "journal_history.hpp"
-#include "rung/config_space.hpp"
-#include "rung/detail/json.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/results/journal.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/config_space.hpp"
+#include "rung/util/json.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // The run-time configuration space (rung-tune reads it from JSON): it must
 // behave exactly as the compile-time space with the same domains, and reject
 // bad JSON naming the field and the value.
-#include "rung/dynamic_config_space.hpp"
+#include "rung/spaces/dynamic_config_space.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "rung/concepts/config_space.hpp"
-#include "rung/config_space.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/config_space.hpp"
 
 static_assert(rung::ConfigSpace<rung::dynamic_config_space>);
 

@@ -1,6 +1,6 @@
 // GPU rotation for trials run as programs, as Syne Tune's LocalBackend does
 // it: free GPUs first, then the ones assigned least often, lowest first.
-#include "rung/gpu_rotation.hpp"
+#include "rung/drivers/subprocess/gpu_rotation.hpp"
 
 #include <doctest/doctest.h>
 

@@ -2,7 +2,7 @@
 // resume that cuts a damaged tail off (and says so) before it appends, and
 // damage anywhere else an error naming the file and the line, for the resume
 // and for load_experiment alike.
-#include "rung/detail/journal_file.hpp"
+#include "rung/results/detail/journal_file.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/resource.h>
@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "rung/config_space.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/results/experiment.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace {
 

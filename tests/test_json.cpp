@@ -1,4 +1,4 @@
-#include "rung/detail/json.hpp"
+#include "rung/util/json.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "rung/detail/json_fields.hpp"
 #include "rung/random.hpp"
+#include "rung/util/json_fields.hpp"
 
 namespace {
 

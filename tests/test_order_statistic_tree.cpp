@@ -1,4 +1,4 @@
-#include "rung/detail/order_statistic_tree.hpp"
+#include "rung/schedulers/detail/order_statistic_tree.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "rung/detail/journal_replay.hpp"
+#include "rung/drivers/detail/journal_replay.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,14 +15,14 @@
 
 #include "curve_trial.hpp"
 #include "journal_history.hpp"
-#include "rung/config_space.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/results/experiment.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/schedulers/median_stopping.hpp"
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace {
 

@@ -23,13 +23,13 @@
 
 #include "curve_trial.hpp"
 #include "journal_history.hpp"
-#include "rung/config_space.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/results/experiment.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace {
 

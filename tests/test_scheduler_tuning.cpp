@@ -1,4 +1,4 @@
-#include "rung/tuner.hpp"
+#include "rung/drivers/tuner.hpp"
 
 #include <doctest/doctest.h>
 
@@ -6,12 +6,12 @@
 #include <cstdint>
 #include <functional>
 
-#include "rung/config_space.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/schedulers/median_stopping.hpp"
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/random_search.hpp"
+#include "rung/spaces/config_space.hpp"
 #include "synthetic_workload.hpp"
 
 // The multi-fidelity schedulers under the real-time tuner: pauses, resumes

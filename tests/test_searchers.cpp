@@ -1,5 +1,5 @@
-#include "rung/searchers/random_search.hpp"
 #include "rung/searchers/grid_search.hpp"
+#include "rung/searchers/random_search.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "rung/concepts/searcher.hpp"
-#include "rung/config_space.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace {
 

@@ -20,11 +20,11 @@
 #include <thread>
 #include <vector>
 
-#include "rung/config_space.hpp"
+#include "rung/drivers/subprocess/subprocess_trial.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/subprocess_trial.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/config_space.hpp"
 #include "process_table.hpp"
 
 namespace {

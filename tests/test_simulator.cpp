@@ -1,4 +1,4 @@
-#include "rung/simulator.hpp"
+#include "rung/drivers/simulator.hpp"
 
 #include <doctest/doctest.h>
 
@@ -9,13 +9,13 @@
 #include <string>
 #include <tuple>
 
-#include "rung/config_space.hpp"
 #include "rung/results/experiment.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/grid_search.hpp"
 #include "rung/searchers/random_search.hpp"
+#include "rung/spaces/config_space.hpp"
 #include "synthetic_workload.hpp"
 
 namespace {

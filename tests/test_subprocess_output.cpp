@@ -1,13 +1,13 @@
 // What the subprocess backend reads from a child's stdout, without a child:
 // lines cut as bytes arrive, Syne Tune's metric lines, printable messages.
-#include "rung/detail/output_lines.hpp"
+#include "rung/drivers/subprocess/detail/output_lines.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "rung/detail/child_process.hpp"
+#include "rung/drivers/subprocess/detail/child_process.hpp"
 
 namespace {
 

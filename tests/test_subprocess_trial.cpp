@@ -1,7 +1,7 @@
 // Trials as external programs, through the real-time tuner, with real child
 // processes: the scripts in tests/data/subprocess (a Syne Tune-style Python
 // script, and shell scripts that crash, hang, fork or stay silent).
-#include "rung/subprocess_trial.hpp"
+#include "rung/drivers/subprocess/subprocess_trial.hpp"
 
 #include <doctest/doctest.h>
 
@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "rung/config_space.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/config_space.hpp"
 #include "process_table.hpp"
 
 namespace {

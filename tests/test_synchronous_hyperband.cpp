@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "rung/concepts/scheduler.hpp"
-#include "rung/config_space.hpp"
 #include "rung/searchers/grid_search.hpp"
 #include "rung/searchers/random_search.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace {
 

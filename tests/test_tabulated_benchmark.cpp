@@ -1,4 +1,4 @@
-#include "rung/tabulated_benchmark.hpp"
+#include "rung/drivers/tabulated_benchmark.hpp"
 
 #include <doctest/doctest.h>
 
@@ -6,11 +6,11 @@
 #include <fstream>
 #include <string>
 
-#include "rung/config_space.hpp"
+#include "rung/drivers/simulator.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/simulator.hpp"
+#include "rung/spaces/config_space.hpp"
 #include "synthetic_workload.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "rung/tuner.hpp"
+#include "rung/drivers/tuner.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "rung/config_space.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // pauses every trial at resource 1 and resumes it once the next trial has
 // paused too: in memory (the trial's state survives inside report()) and
 // through checkpoints (the trial returns and is called again).
-#include "rung/tuner.hpp"
+#include "rung/drivers/tuner.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,8 +15,8 @@
 #include <sstream>
 #include <string>
 
-#include "rung/config_space.hpp"
 #include "rung/results/experiment.hpp"
+#include "rung/spaces/config_space.hpp"
 
 namespace {
 

@@ -32,15 +32,15 @@
 #include <variant>
 #include <vector>
 
-#include "rung/detail/json_fields.hpp"
-#include "rung/dynamic_config_space.hpp"
+#include "rung/drivers/subprocess/subprocess_trial.hpp"
+#include "rung/drivers/tuner.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/schedulers/median_stopping.hpp"
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/subprocess_trial.hpp"
-#include "rung/tuner.hpp"
+#include "rung/spaces/dynamic_config_space.hpp"
+#include "rung/util/json_fields.hpp"
 #include "rung_tune_launch.hpp"
 
 namespace {

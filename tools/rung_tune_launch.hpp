@@ -20,11 +20,11 @@
 #include <system_error>
 #include <vector>
 
-#include "rung/detail/child_process.hpp"
-#include "rung/detail/json.hpp"
-#include "rung/detail/json_fields.hpp"
+#include "rung/drivers/subprocess/detail/child_process.hpp"
 #include "rung/results/experiment_recorder.hpp"
 #include "rung/tuner_options.hpp"
+#include "rung/util/json.hpp"
+#include "rung/util/json_fields.hpp"
 
 namespace rung_tune {
 

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "rung/drivers/simulator.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/random_search.hpp"
-#include "rung/simulator.hpp"
 #include "synthetic_workload.hpp"
 
 namespace rung::bench::claims {

@@ -36,10 +36,10 @@
 #include <string_view>
 #include <type_traits>
 
-#include "rung/config_space.hpp"
 #include "rung/decision.hpp"
-#include "rung/hyperparameters.hpp"
 #include "rung/schedulers/asha.hpp"
+#include "rung/spaces/config_space.hpp"
+#include "rung/spaces/hyperparameters.hpp"
 
 namespace rung::bench::synthetic_lc {
 

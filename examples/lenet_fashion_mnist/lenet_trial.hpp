@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 #include <rung/reporter.hpp>
 
 namespace lenet {

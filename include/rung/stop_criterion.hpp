@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "rung/concepts/stop_criterion.hpp"
-#include "rung/detail/format.hpp"
 #include "rung/tuning_status.hpp"
+#include "rung/util/format.hpp"
 
 namespace rung {
 

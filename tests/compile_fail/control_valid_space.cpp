@@ -2,7 +2,7 @@
 // Positive control: the compile-fail cases beside this file, written
 // correctly. It must compile, so a harness that fails every build (a wrong
 // include path, a broken target) cannot make the others pass vacuously.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 
 #include <cstdint>
 #include <string_view>

@@ -1,6 +1,6 @@
 // expect: two hyperparameters share a name
 // Names identify hyperparameters: a space cannot hold two of the same name.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 
 constexpr auto space = rung::config_space(rung::uniform<"width">(0.0, 1.0), rung::randint<"width">(16, 512));
 

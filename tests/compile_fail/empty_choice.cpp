@@ -1,6 +1,6 @@
 // expect: needs at least one value
 // A choice must list at least one value.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 
 constexpr auto space = rung::config_space(rung::uniform<"dropout">(0.0, 0.8), rung::choice<"optimizer">());
 

@@ -1,7 +1,7 @@
 // expect: hyperparameter_lower_bound_must_be_below_upper_bound
 // Bounds given the wrong way round, in a constexpr space: a compile error
 // naming the rule broken.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 
 constexpr auto space = rung::config_space(rung::uniform<"dropout">(0.8, 0.2));
 

@@ -1,6 +1,6 @@
 // expect: all values must have the same kind
 // A choice holds one type: integers, reals or strings, never a mixture.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 
 constexpr auto space = rung::config_space(rung::choice<"layers">(1, "two", 4));
 

@@ -1,6 +1,6 @@
 // expect: no hyperparameter of that name
 // points_to_evaluate are typed too: setting a name the space lacks does not compile.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 
 constexpr auto space = rung::config_space(rung::loguniform<"learning_rate">(1e-2, 1.0));
 

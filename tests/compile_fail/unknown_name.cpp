@@ -1,7 +1,7 @@
 // expect: no hyperparameter of that name
 // A configuration is read by name, and the names are part of its type:
 // a misspelt name ("learningrate") is a compile error, not a run-time one.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 
 constexpr auto space = rung::config_space(rung::loguniform<"learning_rate">(1e-3, 1.0),
                                           rung::randint<"batch_size">(16, 128));

@@ -1,7 +1,7 @@
 // expect: read as a type it does not hold
 // randint holds std::int64_t: reading it as a double, with the type stated,
 // is a compile error.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 
 constexpr auto space = rung::config_space(rung::loguniform<"learning_rate">(1e-3, 1.0),
                                           rung::randint<"batch_size">(16, 128));

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "rung/random.hpp"
-#include "rung/scalar.hpp"
+#include "rung/util/scalar.hpp"
 
 namespace rung {
 

@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "rung/decision.hpp"
-#include "rung/detail/json.hpp"
-#include "rung/detail/metadata_file.hpp"
 #include "rung/incumbent_point.hpp"
-#include "rung/results/journal.hpp"
+#include "rung/results/detail/metadata_file.hpp"
 #include "rung/results/experiment_recorder.hpp"
-#include "rung/scalar.hpp"
+#include "rung/results/journal.hpp"
+#include "rung/util/json.hpp"
+#include "rung/util/scalar.hpp"
 
 namespace rung {
 

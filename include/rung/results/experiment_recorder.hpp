@@ -29,15 +29,15 @@
 #include <vector>
 
 #include "rung/decision.hpp"
-#include "rung/detail/csv.hpp"
-#include "rung/detail/journal_file.hpp"
-#include "rung/detail/json_write.hpp"
-#include "rung/detail/metadata_file.hpp"
 #include "rung/experiment_description.hpp"
 #include "rung/journal_sync.hpp"
+#include "rung/results/detail/journal_file.hpp"
+#include "rung/results/detail/metadata_file.hpp"
 #include "rung/results/journal.hpp"
 #include "rung/trials.hpp"
 #include "rung/tuning_status.hpp"
+#include "rung/util/csv.hpp"
+#include "rung/util/json_write.hpp"
 
 namespace rung {
 

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "rung/decision.hpp"
-#include "rung/detail/json.hpp"
-#include "rung/detail/json_write.hpp"
-#include "rung/scalar.hpp"
+#include "rung/util/json.hpp"
+#include "rung/util/json_write.hpp"
+#include "rung/util/scalar.hpp"
 
 namespace rung {
 

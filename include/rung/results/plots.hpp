@@ -24,8 +24,8 @@
 #include <string_view>
 #include <vector>
 
-#include "rung/detail/format.hpp"
 #include "rung/results/experiment.hpp"
+#include "rung/util/format.hpp"
 
 namespace rung {
 

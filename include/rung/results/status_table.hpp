@@ -16,9 +16,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "rung/detail/format.hpp"
 #include "rung/trials.hpp"
 #include "rung/tuning_status.hpp"
+#include "rung/util/format.hpp"
 
 namespace rung {
 

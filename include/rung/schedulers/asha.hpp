@@ -32,12 +32,12 @@
 #include "rung/concepts/cutoff_rule.hpp"
 #include "rung/concepts/searcher.hpp"
 #include "rung/decision.hpp"
-#include "rung/detail/per_trial.hpp"
-#include "rung/detail/rung_options.hpp"
-#include "rung/detail/rung_system.hpp"
-#include "rung/detail/scheduler_options.hpp"
 #include "rung/schedulers/cutoff_rules.hpp"
+#include "rung/schedulers/detail/per_trial.hpp"
+#include "rung/schedulers/halving_options.hpp"
+#include "rung/schedulers/options.hpp"
 #include "rung/schedulers/rung_levels.hpp"
+#include "rung/schedulers/rung_system.hpp"
 
 namespace rung {
 

@@ -23,7 +23,7 @@
 #include <string_view>
 
 #include "rung/concepts/cutoff_rule.hpp"
-#include "rung/detail/dyadic.hpp"
+#include "rung/schedulers/detail/dyadic.hpp"
 
 namespace rung {
 

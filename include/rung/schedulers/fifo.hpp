@@ -10,8 +10,8 @@
 
 #include "rung/concepts/searcher.hpp"
 #include "rung/decision.hpp"
-#include "rung/detail/per_trial.hpp"
-#include "rung/detail/scheduler_options.hpp"
+#include "rung/schedulers/detail/per_trial.hpp"
+#include "rung/schedulers/options.hpp"
 
 namespace rung {
 

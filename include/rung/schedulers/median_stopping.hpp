@@ -28,10 +28,10 @@
 
 #include "rung/concepts/scheduler.hpp"
 #include "rung/decision.hpp"
-#include "rung/detail/format.hpp"
-#include "rung/detail/order_statistic_tree.hpp"
-#include "rung/detail/per_trial.hpp"
-#include "rung/detail/scheduler_options.hpp"
+#include "rung/schedulers/detail/order_statistic_tree.hpp"
+#include "rung/schedulers/detail/per_trial.hpp"
+#include "rung/schedulers/options.hpp"
+#include "rung/util/format.hpp"
 
 namespace rung {
 

@@ -18,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "rung/detail/dyadic.hpp"
-#include "rung/detail/format.hpp"
-#include "rung/detail/scheduler_options.hpp"
+#include "rung/schedulers/detail/dyadic.hpp"
+#include "rung/schedulers/options.hpp"
+#include "rung/util/format.hpp"
 
 namespace rung {
 

@@ -31,10 +31,10 @@
 
 #include "rung/concepts/searcher.hpp"
 #include "rung/decision.hpp"
-#include "rung/detail/per_trial.hpp"
-#include "rung/detail/rung.hpp"
-#include "rung/detail/rung_options.hpp"
-#include "rung/detail/scheduler_options.hpp"
+#include "rung/schedulers/detail/per_trial.hpp"
+#include "rung/schedulers/halving_options.hpp"
+#include "rung/schedulers/options.hpp"
+#include "rung/schedulers/rung.hpp"
 #include "rung/schedulers/rung_levels.hpp"
 
 namespace rung {

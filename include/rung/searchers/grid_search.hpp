@@ -11,8 +11,8 @@
 
 #include "rung/concepts/config_space.hpp"
 #include "rung/decision.hpp"
-#include "rung/detail/index_permutation.hpp"
-#include "rung/detail/initial_points.hpp"
+#include "rung/searchers/detail/index_permutation.hpp"
+#include "rung/searchers/detail/initial_points.hpp"
 
 namespace rung {
 

@@ -11,9 +11,9 @@
 
 #include "rung/concepts/config_space.hpp"
 #include "rung/decision.hpp"
-#include "rung/detail/config_hash.hpp"
-#include "rung/detail/initial_points.hpp"
 #include "rung/random.hpp"
+#include "rung/searchers/detail/initial_points.hpp"
+#include "rung/spaces/config_hash.hpp"
 
 namespace rung {
 

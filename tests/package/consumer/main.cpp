@@ -1,7 +1,7 @@
 // A program that uses rung as any project would: a config space and a
 // seeded random searcher. It exits non-zero when something is off, so the
 // package tests check that the consumer links and runs, not only compiles.
-#include <rung/config_space.hpp>
+#include <rung/spaces/config_space.hpp>
 #include <rung/searchers/random_search.hpp>
 
 #include <cstdio>

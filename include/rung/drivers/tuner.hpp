@@ -1,0 +1,131 @@
+// The tuner: runs a scheduler's trials n_workers at a time, in real time.
+//
+//   rung::tuner tuner(rung::fifo_scheduler(rung::random_searcher(space, {.seed = 1}),
+//                                          {.metric = "validation_error"}),
+//                     {.n_workers = 4, .stop_criterion = rung::stop_criterion{.max_wallclock_time = 600}});
+//   auto result = tuner.run(train);   // train: see reporter.hpp for the two forms
+//   result.best_config->get<"learning_rate">();
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "rung/concepts/scheduler.hpp"
+#include "rung/concepts/trial.hpp"
+#include "rung/drivers/detail/asio_driver.hpp"
+#include "rung/drivers/detail/tuning_common.hpp"
+#include "rung/drivers/detail/tuning_session.hpp"
+#include "rung/experiment_description.hpp"
+#include "rung/results/experiment_recorder.hpp"
+#include "rung/results/status_table.hpp"
+#include "rung/tuner_options.hpp"
+
+namespace rung {
+
+template <Scheduler S>
+class tuner {
+ public:
+  using config_type = typename S::config_type;
+
+  tuner(S scheduler, tuner_options options = {}) : scheduler_(std::move(scheduler)), options_(std::move(options)) {
+    validate();
+  }
+
+  // Runs the tuning to its end and returns what it found. Trials are either
+  // blocking callables or coroutines (see reporter.hpp).
+  template <class F>
+  tuning_result<config_type> run(F trial) {
+    static_assert(Trial<F, config_type>,
+                  "rung::tuner::run: the trial must be callable in one of these forms, where Config is the "
+                  "scheduler's config_type:\n"
+                  "  void (const Config&, rung::reporter&)                          -- blocking, on a worker thread\n"
+                  "  rung::awaitable<void> (const Config&, rung::async_reporter&)   -- coroutine, on the io_context");
+    if constexpr (Trial<F, config_type>) {
+      if (!options_.record_results) {
+        null_recorder recorder;
+        return run_with(trial, recorder, {});
+      }
+      const auto directory =
+          options_.experiment_root / (options_.name.empty() ? detail::timestamped_name("rung") : options_.name);
+      experiment_recorder recorder(directory, scheduler_.space(), options_.resume, options_.journal_sync);
+      if (options_.log) *options_.log << "rung: results of trials will be saved on " << directory.string() << '\n';
+      return run_with(trial, recorder, directory);
+    }
+  }
+
+  // From any thread: the running tuning (or, if none runs, the next one)
+  // ends early. Nothing new starts; running trials are told to stop and are
+  // recorded as stopped with their last report; paused ones stay paused;
+  // results.csv is flushed and the result says `interrupted`. The journal
+  // has it all: the same experiment goes on later with .resume = true. A
+  // second call kills the trials' processes at once (subprocess trials).
+  // Not async-signal-safe: for signals, use handle_signals or an asio::signal_set.
+  void request_stop() { stops_->request(0); }
+
+  [[nodiscard]] S& scheduler() noexcept { return scheduler_; }
+  [[nodiscard]] const tuner_options& options() const noexcept { return options_; }
+
+ private:
+  void validate() {
+    constexpr std::string_view who = "tuner_options";
+    detail::check_workers(who, options_.n_workers);
+    detail::check_experiment_name(who, options_.name);
+    if (options_.resume && (options_.name.empty() || !options_.record_results)) {
+      detail::bad_driver_option(who, "resume", "true",
+                                "name the experiment to resume (.name) and keep record_results on");
+    }
+    if (options_.max_failures < 0) {
+      detail::bad_driver_option(who, "max_failures", detail::to_text(options_.max_failures), "must be >= 0");
+    }
+    if (!(options_.print_update_interval >= 0)) {
+      detail::bad_driver_option(who, "print_update_interval", detail::to_text(options_.print_update_interval),
+                                "must be >= 0 seconds (0: only the final summary)");
+    }
+    if (!(options_.results_update_interval > 0)) {
+      detail::bad_driver_option(who, "results_update_interval", detail::to_text(options_.results_update_interval),
+                                "must be > 0 seconds");
+    }
+    scheduler_metric_ = detail::check_metrics_and_stop(scheduler_, options_.metrics, options_.stop_criterion, who);
+  }
+
+  template <class F, class R>
+  tuning_result<config_type> run_with(F& trial, R& recorder, const std::filesystem::path& directory) {
+    const auto description =
+        detail::describe_experiment(scheduler_, directory.empty() ? options_.name : directory.filename().string(),
+                                    options_.metrics, options_.n_workers, "asio", options_.resume);
+    detail::asio_driver<S, R, F> driver(
+        scheduler_, recorder, trial, options_,
+        detail::session_options{options_.metrics, scheduler_metric_, options_.stop_criterion, options_.max_failures},
+        directory.empty() ? std::filesystem::temp_directory_path() / "rung-trials" : directory / "trials");
+    if (options_.resume) {
+      if constexpr (requires { recorder.open_to_resume(description); }) {  // validate(): resuming records
+        const auto kept = recorder.open_to_resume(description);
+        if (kept.truncated && options_.log) {
+          *options_.log << "rung: " << (directory / journal_file_name).string() << ": cut off "
+                        << kept.describe_tail() << ", kept the " << kept.events << " complete lines before it\n";
+        }
+      }
+      driver.replay(directory / journal_file_name);
+    }
+    driver.run(description, *stops_);
+    auto result = detail::collect_result(scheduler_, driver.session(), directory);
+    result.interrupted = driver.interrupted_by().has_value();
+    result.interrupt_signal = driver.interrupted_by().value_or(0);
+    if (options_.log) detail::print_summary(*options_.log, scheduler_, driver.session(), result);
+    return result;
+  }
+
+  S scheduler_;
+  tuner_options options_;
+  std::size_t scheduler_metric_ = 0;
+  std::unique_ptr<detail::stop_requests> stops_ = std::make_unique<detail::stop_requests>();  // the tuner stays movable
+};
+
+}  // namespace rung

@@ -1,0 +1,5 @@
+// Searchers: where the next configuration comes from.
+#pragma once
+
+#include "rung/searchers/grid_search.hpp"
+#include "rung/searchers/random_search.hpp"
