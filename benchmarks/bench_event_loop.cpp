@@ -41,7 +41,7 @@ void measure(const char* form, Trial trial, std::int64_t trials, std::size_t wor
   // Recording is on, as users run it; RUNG_BENCH_NO_RECORDING=1 shows what it costs.
   const bool recording = std::getenv("RUNG_BENCH_NO_RECORDING") == nullptr;
   std::filesystem::remove_all(root);
-  rung::tuner tuner(rung::fifo_scheduler(rung::random_searcher(space, {.seed = 1}), {.metric = "loss"}),
+  rung::tuner tuner(rung::fifo(rung::random_searcher(space, {.seed = 1}), {.metric = "loss"}),
                     {.n_workers = workers,
                      .stop_criterion = rung::stop_criterion{.max_num_trials_started = trials},
                      .name = form,

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   const std::size_t workers = argc > 2 ? static_cast<std::size_t>(std::atoll(argv[2])) : 8;
   const auto root = std::filesystem::temp_directory_path() / "rung-bench-subprocess";
   std::filesystem::remove_all(root);
-  rung::tuner tuner(rung::fifo_scheduler(rung::random_searcher(space, {.seed = 1}), {.metric = "loss"}),
+  rung::tuner tuner(rung::fifo(rung::random_searcher(space, {.seed = 1}), {.metric = "loss"}),
                     {.n_workers = workers,
                      .stop_criterion = rung::stop_criterion{.max_num_trials_started = trials},
                      .name = "subprocess",

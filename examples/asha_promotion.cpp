@@ -11,7 +11,7 @@
 
 int main() {
   namespace lc = example::lc;
-  rung::asha scheduler(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error",
+  auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error",
                                                                       .grace_period = 1,
                                                                       .reduction_factor = 3,
                                                                       .max_t = lc::max_resource,

@@ -11,7 +11,7 @@
 
 int main() {
   namespace lc = example::lc;
-  rung::asha scheduler(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error",
+  auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error",
                                                                       .max_t = lc::max_resource,
                                                                       .type = rung::asha_type::promotion,
                                                                       .brackets = 3,

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 20.0;
   const std::size_t workers = argc > 2 ? static_cast<std::size_t>(std::atoi(argv[2])) : 4;
 
-  rung::tuner tuner(rung::fifo_scheduler(rung::random_searcher(lc::space, {.seed = 42}),
+  rung::tuner tuner(rung::fifo(rung::random_searcher(lc::space, {.seed = 42}),
                                          {.metric = "error", .mode = rung::mode::min, .resource_attr = "epoch",
                                           .max_t = lc::max_resource}),
                     {.n_workers = workers,

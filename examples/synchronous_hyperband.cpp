@@ -13,7 +13,7 @@
 
 int main() {
   namespace lc = example::lc;
-  rung::synchronous_hyperband scheduler(rung::random_searcher(lc::space, {.seed = 1}),
+  auto scheduler = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 1}),
                                         {.metric = "error", .max_t = lc::max_resource, .iterations = 1});
   rung::tuner tuner(std::move(scheduler), {.n_workers = 4,
                                            .stop_criterion = rung::stop_criterion{.max_wallclock_time = 60},

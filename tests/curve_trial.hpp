@@ -21,7 +21,7 @@ namespace rung_test {
 inline constexpr auto curve_space =
     rung::config_space(rung::uniform<"x">(-1.0, 1.0), rung::uniform<"y">(0.05, 1.0));
 using curve_config = decltype(curve_space)::config_type;
-using curve_searcher = rung::random_searcher<std::remove_const_t<decltype(curve_space)>>;
+using curve_searcher = rung::random_search<std::remove_const_t<decltype(curve_space)>>;
 inline constexpr std::int64_t curve_epochs = 9;  // rungs 1 and 3 with eta 3
 
 struct curve_trial {

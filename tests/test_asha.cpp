@@ -19,12 +19,12 @@ namespace {
 
 constexpr auto space27 = rung::config_space(rung::uniform<"x">(0.0, 1.0), rung::constant<"epochs">(27));
 constexpr auto space9 = rung::config_space(rung::uniform<"x">(0.0, 1.0), rung::constant<"epochs">(9));
-using searcher27 = rung::random_searcher<std::remove_const_t<decltype(space27)>>;
+using searcher27 = rung::random_search<std::remove_const_t<decltype(space27)>>;
 using config = decltype(space27)::config_type;
-static_assert(rung::Scheduler<rung::asha<searcher27>>);
-static_assert(rung::Scheduler<rung::asha<searcher27, rung::percentile_of_others>>);
+static_assert(rung::Scheduler<rung::asha_scheduler<searcher27>>);
+static_assert(rung::Scheduler<rung::asha_scheduler<searcher27, rung::percentile_of_others>>);
 static_assert(std::is_same_v<decltype(rung::asha(searcher27(space27), {.metric = "y"}, rung::top_k_rank{})),
-                             rung::asha<searcher27, rung::top_k_rank>>);
+                             rung::asha_scheduler<searcher27, rung::top_k_rank>>);
 
 constexpr auto C = rung::decision::continue_trial;
 constexpr auto P = rung::decision::pause_trial;
@@ -161,7 +161,7 @@ TEST_CASE("the cutoff rule is a policy: Syne Tune's quantile, the paper's top k,
     }
     return made;
   };
-  using searcher = rung::random_searcher<std::remove_const_t<decltype(space)>>;
+  using searcher = rung::random_search<std::remove_const_t<decltype(space)>>;
   CHECK(decisions(rung::asha(searcher(space), options)) == std::vector{C, S, C});  // quantile of all: 0.65
   CHECK(decisions(rung::asha(searcher(space), options, rung::top_k_rank{})) == std::vector{C, S, S});
   CHECK(decisions(rung::asha(searcher(space), options, rung::percentile_of_others{})) == std::vector{C, S, S});

@@ -18,8 +18,8 @@
 namespace {
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0));
-using searcher = rung::random_searcher<std::remove_const_t<decltype(space)>>;
-using scheduler = rung::asha<searcher, rung::interpolated_quantile>;
+using searcher = rung::random_search<std::remove_const_t<decltype(space)>>;
+using scheduler = rung::asha_scheduler<searcher, rung::interpolated_quantile>;
 
 constexpr const char* recorded =
 #include "data/syne_tune_decisions.inc"

@@ -79,14 +79,14 @@ static_assert(!rung::ConfigSpace<config>);
 static_assert(!rung::Configuration<space_type>);
 
 // Searcher
-static_assert(rung::Searcher<rung::random_searcher<space_type>>);
-static_assert(rung::Searcher<rung::grid_searcher<space_type>>);
+static_assert(rung::Searcher<rung::random_search<space_type>>);
+static_assert(rung::Searcher<rung::grid_search<space_type>>);
 static_assert(rung::Searcher<list_searcher>);
 static_assert(!rung::Searcher<one_epoch_scheduler>);
 static_assert(rung::is_exhaustible_v<list_searcher>);
 
 // Scheduler
-static_assert(rung::Scheduler<rung::fifo_scheduler<rung::random_searcher<space_type>>>);
+static_assert(rung::Scheduler<rung::fifo_scheduler<rung::random_search<space_type>>>);
 static_assert(rung::Scheduler<rung::fifo_scheduler<list_searcher>>);
 static_assert(rung::Scheduler<one_epoch_scheduler>);
 static_assert(!rung::Scheduler<not_a_scheduler>);
@@ -107,7 +107,7 @@ static_assert(!rung::Trial<void (*)(config&, int), config>);
 TEST_CASE("a user's searcher drives the FIFO scheduler and the tuner, and sees every report") {
   std::vector<config> configs;
   for (double x : {0.1, 0.5, 0.9}) configs.push_back(space.complete(space.partial().set<"x">(x)));
-  rung::tuner tuner(rung::fifo_scheduler(list_searcher(configs), {.metric = "loss", .max_t = 2}),
+  rung::tuner tuner(rung::fifo(list_searcher(configs), {.metric = "loss", .max_t = 2}),
                     {.n_workers = 2, .record_results = false, .log = nullptr});  // exhaustible: no stop criterion needed
   const auto result = tuner.run([](const config& c, rung::reporter& reporter) {
     for (int epoch = 1; reporter.report(epoch, c.get<"x">() / epoch) == rung::decision::continue_trial; ++epoch) {

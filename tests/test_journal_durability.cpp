@@ -70,7 +70,7 @@ rung::awaitable<void> trial(const config& c, rung::async_reporter& reporter) {
 
 rung::tuning_result<config> tune(const std::filesystem::path& root, std::int64_t trials, bool resume,
                                  std::ostream* log = nullptr) {
-  rung::tuner tuner(rung::fifo_scheduler(rung::random_searcher(space, {.seed = 11}), {.metric = "loss"}),
+  rung::tuner tuner(rung::fifo(rung::random_searcher(space, {.seed = 11}), {.metric = "loss"}),
                     {.n_workers = 1,
                      .stop_criterion = rung::stop_criterion{.max_num_trials_started = trials},
                      .name = "run",
@@ -180,7 +180,7 @@ TEST_CASE("a tuning killed with SIGKILL leaves valid JSON Lines with every event
   REQUIRE(child >= 0);
   if (child == 0) {
     // The child tunes; its fourth trial kills the process mid-run.
-    rung::tuner tuner(rung::fifo_scheduler(rung::random_searcher(space, {.seed = 2}), {.metric = "loss"}),
+    rung::tuner tuner(rung::fifo(rung::random_searcher(space, {.seed = 2}), {.metric = "loss"}),
                       {.n_workers = 1,
                        .stop_criterion = rung::stop_criterion{.max_num_trials_started = 100},
                        .name = "crash",
@@ -328,7 +328,7 @@ TEST_CASE("every sync policy writes the same valid journal") {
   for (const auto sync : {rung::journal_sync::periodic, rung::journal_sync::every_event}) {
     CAPTURE(rung::to_string(sync));
     temp_dir dir;
-    rung::tuner tuner(rung::fifo_scheduler(rung::random_searcher(space, {.seed = 11}), {.metric = "loss"}),
+    rung::tuner tuner(rung::fifo(rung::random_searcher(space, {.seed = 11}), {.metric = "loss"}),
                       {.n_workers = 1,
                        .stop_criterion = rung::stop_criterion{.max_num_trials_started = 12},
                        .name = "run",

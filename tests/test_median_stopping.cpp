@@ -15,16 +15,16 @@
 namespace {
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0));
-using fifo = rung::fifo_scheduler<rung::random_searcher<std::remove_const_t<decltype(space)>>>;
-static_assert(rung::Scheduler<rung::median_stopping<fifo>>);
-static_assert(std::is_same_v<rung::median_stopping<fifo>::searcher_type, fifo::searcher_type>);
+using fifo = rung::fifo_scheduler<rung::random_search<std::remove_const_t<decltype(space)>>>;
+static_assert(rung::Scheduler<rung::median_stopping_scheduler<fifo>>);
+static_assert(std::is_same_v<rung::median_stopping_scheduler<fifo>::searcher_type, fifo::searcher_type>);
 
 constexpr auto C = rung::decision::continue_trial;
 constexpr auto S = rung::decision::stop_trial;
 
 auto make(rung::median_stopping_options options = {}, rung::mode m = rung::mode::min) {
   return rung::median_stopping(
-      rung::fifo_scheduler(rung::random_searcher(space, {.seed = 1}), {.metric = "y", .mode = m, .max_t = 10}), options);
+      rung::fifo(rung::random_searcher(space, {.seed = 1}), {.metric = "y", .mode = m, .max_t = 10}), options);
 }
 
 template <class Scheduler>

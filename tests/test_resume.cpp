@@ -43,9 +43,9 @@ rung::awaitable<void> trial(const config& c, rung::async_reporter& reporter) {
   }
 }
 
-rung::tuner<rung::fifo_scheduler<rung::random_searcher<std::remove_const_t<decltype(space)>>>> make_tuner(
+rung::tuner<rung::fifo_scheduler<rung::random_search<std::remove_const_t<decltype(space)>>>> make_tuner(
     const std::filesystem::path& root, std::int64_t trials, bool resume) {
-  return {rung::fifo_scheduler(rung::random_searcher(space, {.seed = 11}), {.metric = "loss"}),
+  return {rung::fifo(rung::random_searcher(space, {.seed = 11}), {.metric = "loss"}),
           {.n_workers = 1,
            .stop_criterion = rung::stop_criterion{.max_num_trials_started = trials},
            .name = "run",
@@ -158,7 +158,7 @@ TEST_CASE("resuming with another seed is refused, naming the first difference") 
   temp_dir dir;
   auto first = make_tuner(dir.path, 3, false);
   first.run(trial);
-  rung::tuner other(rung::fifo_scheduler(rung::random_searcher(space, {.seed = 12}), {.metric = "loss"}),
+  rung::tuner other(rung::fifo(rung::random_searcher(space, {.seed = 12}), {.metric = "loss"}),
                     {.n_workers = 1,
                      .stop_criterion = rung::stop_criterion{.max_num_trials_started = 6},
                      .name = "run",
@@ -203,7 +203,7 @@ TEST_CASE("resume needs a named experiment with a journal") {
   CHECK_THROWS_WITH_AS(make_tuner(dir.path, 3, true).run(trial), doctest::Contains("nothing to resume"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(
-      rung::tuner(rung::fifo_scheduler(rung::random_searcher(space), {.metric = "loss"}),
+      rung::tuner(rung::fifo(rung::random_searcher(space), {.metric = "loss"}),
                   {.stop_criterion = rung::stop_criterion{.max_num_trials_started = 1}, .resume = true}),
       "tuner_options.resume = true: name the experiment to resume (.name) and keep record_results on",
       std::invalid_argument);
@@ -240,7 +240,7 @@ void for_each_scheduler(Body body) {
                                          {.metric = "loss", .max_t = max_epochs, .parallel_brackets = parallel_brackets});
     };
   };
-  const auto fifo = [&] { return rung::fifo_scheduler(searcher(), {.metric = "loss", .max_t = max_epochs}); };
+  const auto fifo = [&] { return rung::fifo(searcher(), {.metric = "loss", .max_t = max_epochs}); };
   body("fifo", fifo);
   body("asha stopping", asha(rung::asha_type::stopping, 1, false));
   body("asha promotion", asha(rung::asha_type::promotion, 1, false));

@@ -83,7 +83,7 @@ listening_scheduler<Inner> listening(Inner inner) {
 
 searcher make_searcher() { return searcher(space, {.seed = 23}); }
 
-auto make_fifo() { return listening(rung::fifo_scheduler(make_searcher(), {.metric = "loss", .max_t = max_epochs})); }
+auto make_fifo() { return listening(rung::fifo(make_searcher(), {.metric = "loss", .max_t = max_epochs})); }
 
 // The schedulers whose resume the issue names, each with its name.
 template <class Body>

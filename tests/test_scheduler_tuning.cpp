@@ -74,7 +74,7 @@ TEST_CASE("synchronous Hyperband and median stopping under the tuner") {
                                                      {.metric = "error", .max_t = 81, .brackets = 1}),
                          true, 200);
   CHECK(sync.status.num_trials_started == 81);  // the first rung of successive halving: 81 trials at 1 epoch
-  const auto median = tune(rung::median_stopping(rung::fifo_scheduler(rung::random_searcher(lc::space, {.seed = 3}),
+  const auto median = tune(rung::median_stopping(rung::fifo(rung::random_searcher(lc::space, {.seed = 3}),
                                                                       {.metric = "error", .max_t = 81})),
                            true, 400);
   CHECK(median.status.num_trials_stopped > 0);
@@ -175,7 +175,7 @@ TEST_CASE("reporter.run_to() is where the scheduler pauses the trial next, or it
 }
 
 TEST_CASE("metadata names the scheduler's variant") {
-  using searcher = rung::random_searcher<std::remove_const_t<decltype(lc::space)>>;
+  using searcher = rung::random_search<std::remove_const_t<decltype(lc::space)>>;
   CHECK(rung::asha(searcher(lc::space), {.metric = "error", .max_t = 81}).variant() == "asha-stopping");
   CHECK(rung::asha(searcher(lc::space), {.metric = "error", .max_t = 81, .type = rung::asha_type::promotion})
             .variant() == "asha-promotion");

@@ -20,10 +20,10 @@ using lenet_space_type = std::remove_const_t<decltype(lenet_space)>;
 constexpr auto tiny_space = rung::config_space(rung::choice<"optimizer">("sgd", "adam"), rung::randint<"layers">(1, 3));
 using tiny_space_type = std::remove_const_t<decltype(tiny_space)>;
 
-static_assert(rung::Searcher<rung::random_searcher<lenet_space_type>>);
-static_assert(rung::Searcher<rung::grid_searcher<lenet_space_type>>);
-static_assert(!rung::is_exhaustible_v<rung::random_searcher<lenet_space_type>>);
-static_assert(rung::is_exhaustible_v<rung::grid_searcher<lenet_space_type>>);
+static_assert(rung::Searcher<rung::random_search<lenet_space_type>>);
+static_assert(rung::Searcher<rung::grid_search<lenet_space_type>>);
+static_assert(!rung::is_exhaustible_v<rung::random_search<lenet_space_type>>);
+static_assert(rung::is_exhaustible_v<rung::grid_search<lenet_space_type>>);
 static_assert(!rung::Searcher<lenet_space_type>);
 
 template <class S>
@@ -42,7 +42,7 @@ std::vector<std::string> suggestions(S& searcher, int count) {
 }  // namespace
 
 TEST_CASE("random search starts with the default configuration, as Syne Tune does") {
-  rung::random_searcher searcher(lenet_space, {.seed = 1});
+  auto searcher = rung::random_searcher(lenet_space, {.seed = 1});
   const auto first = searcher.suggest(0);
   REQUIRE(first);
   CHECK(*first == lenet_space.midpoint());
@@ -50,7 +50,7 @@ TEST_CASE("random search starts with the default configuration, as Syne Tune doe
 }
 
 TEST_CASE("points_to_evaluate come first, completed with midpoints, duplicates dropped") {
-  rung::random_searcher searcher(
+  auto searcher = rung::random_searcher(
       lenet_space, {.seed = 1,
                     .points_to_evaluate = std::vector{lenet_space.partial().set<"learning_rate">(0.1).set<"batch_size">(128),
                                                       lenet_space.partial().set<"learning_rate">(0.5),
@@ -66,7 +66,7 @@ TEST_CASE("points_to_evaluate come first, completed with midpoints, duplicates d
 }
 
 TEST_CASE("an empty points_to_evaluate list starts with random draws") {
-  rung::random_searcher searcher(lenet_space, {.seed = 1, .points_to_evaluate = std::vector<lenet_space_type::partial_type>{}});
+  auto searcher = rung::random_searcher(lenet_space, {.seed = 1, .points_to_evaluate = std::vector<lenet_space_type::partial_type>{}});
   CHECK(*searcher.suggest(0) != lenet_space.midpoint());
 }
 
@@ -77,16 +77,16 @@ TEST_CASE("a point outside the space is rejected when the searcher is made") {
 }
 
 TEST_CASE("random search is reproducible from its seed") {
-  rung::random_searcher a(lenet_space, {.seed = 42});
-  rung::random_searcher b(lenet_space, {.seed = 42});
-  rung::random_searcher c(lenet_space, {.seed = 43});
+  auto a = rung::random_searcher(lenet_space, {.seed = 42});
+  auto b = rung::random_searcher(lenet_space, {.seed = 42});
+  auto c = rung::random_searcher(lenet_space, {.seed = 43});
   const auto from_a = suggestions(a, 100);
   CHECK(from_a == suggestions(b, 100));
   CHECK(from_a != suggestions(c, 100));
 }
 
 TEST_CASE("on a finite space random search proposes each configuration once, then runs out") {
-  rung::random_searcher searcher(tiny_space, {.seed = 3});
+  auto searcher = rung::random_searcher(tiny_space, {.seed = 3});
   const auto all = suggestions(searcher, 100);
   CHECK(all.size() == 6);
   CHECK(std::set<std::string>(all.begin(), all.end()).size() == 6);
@@ -94,12 +94,12 @@ TEST_CASE("on a finite space random search proposes each configuration once, the
 }
 
 TEST_CASE("allow_duplicates lets random search repeat on a finite space") {
-  rung::random_searcher searcher(tiny_space, {.seed = 3, .allow_duplicates = true});
+  auto searcher = rung::random_searcher(tiny_space, {.seed = 3, .allow_duplicates = true});
   CHECK(suggestions(searcher, 100).size() == 100);
 }
 
 TEST_CASE("grid search visits every grid point once, then runs out") {
-  rung::grid_searcher searcher(lenet_space, {.num_samples = 4});
+  auto searcher = rung::grid_searcher(lenet_space, {.num_samples = 4});
   CHECK(searcher.grid_size() == 16);
   const auto all = suggestions(searcher, 100);
   CHECK(all.size() == 16);
@@ -107,20 +107,20 @@ TEST_CASE("grid search visits every grid point once, then runs out") {
 }
 
 TEST_CASE("grid search order: product order unshuffled, a seeded permutation shuffled") {
-  rung::grid_searcher ordered(tiny_space, {.shuffle = false});
+  auto ordered = rung::grid_searcher(tiny_space, {.shuffle = false});
   const auto in_order = suggestions(ordered, 10);
   REQUIRE(in_order.size() == 6);
   CHECK(in_order.front() == R"({"optimizer":"sgd","layers":1})");
   CHECK(in_order[1] == R"({"optimizer":"sgd","layers":2})");
-  rung::grid_searcher shuffled_a(tiny_space, {.seed = 9});
-  rung::grid_searcher shuffled_b(tiny_space, {.seed = 9});
+  auto shuffled_a = rung::grid_searcher(tiny_space, {.seed = 9});
+  auto shuffled_b = rung::grid_searcher(tiny_space, {.seed = 9});
   const auto a = suggestions(shuffled_a, 10);
   CHECK(a == suggestions(shuffled_b, 10));
   CHECK(std::multiset<std::string>(a.begin(), a.end()) == std::multiset<std::string>(in_order.begin(), in_order.end()));
 }
 
 TEST_CASE("grid search evaluates initial points first and does not repeat them") {
-  rung::grid_searcher searcher(
+  auto searcher = rung::grid_searcher(
       tiny_space, {.points_to_evaluate = std::vector{tiny_space.partial().set<"optimizer">("adam").set<"layers">(2)}});
   const auto all = suggestions(searcher, 10);
   REQUIRE(all.size() == 6);

@@ -32,7 +32,7 @@ namespace {
 constexpr auto space = rung::config_space(rung::uniform<"x">(-1.0, 1.0));
 using config = decltype(space)::config_type;
 
-auto make_scheduler() { return rung::fifo_scheduler(rung::random_searcher(space, {.seed = 3}), {.metric = "loss"}); }
+auto make_scheduler() { return rung::fifo(rung::random_searcher(space, {.seed = 3}), {.metric = "loss"}); }
 
 struct temp_dir {
   std::filesystem::path path =

@@ -52,7 +52,7 @@ auto fifo_over(std::vector<double> seconds) {
     point.set<"epochs">(std::int64_t{2});
     points.push_back(point);
   }
-  return rung::fifo_scheduler(rung::random_searcher(timed_space, {.points_to_evaluate = points}),
+  return rung::fifo(rung::random_searcher(timed_space, {.points_to_evaluate = points}),
                               {.metric = "loss", .max_resource_attr = "epochs"});
 }
 
@@ -112,7 +112,7 @@ TEST_CASE("two workers, three trials of 1, 2 and 3 seconds per epoch, two epochs
 TEST_CASE("equal trials on every worker keep the workers busy all the time") {
   for (const std::size_t workers : {1U, 3U, 8U}) {
     CAPTURE(workers);
-    auto scheduler = rung::fifo_scheduler(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error", .max_t = 3});
+    auto scheduler = rung::fifo(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error", .max_t = 3});
     const auto trials = static_cast<std::int64_t>(workers * 5);
     const auto result = rung::simulate(
         scheduler, equal_time_benchmark{},

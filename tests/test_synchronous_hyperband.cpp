@@ -15,8 +15,8 @@
 namespace {
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0), rung::constant<"epochs">(9));
-using searcher = rung::random_searcher<std::remove_const_t<decltype(space)>>;
-static_assert(rung::Scheduler<rung::synchronous_hyperband<searcher>>);
+using searcher = rung::random_search<std::remove_const_t<decltype(space)>>;
+static_assert(rung::Scheduler<rung::synchronous_hyperband_scheduler<searcher>>);
 
 constexpr auto C = rung::decision::continue_trial;
 constexpr auto P = rung::decision::pause_trial;

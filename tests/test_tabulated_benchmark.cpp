@@ -111,7 +111,7 @@ TEST_CASE("a tuning's results.csv replays as recorded: st_worker_time gives each
   namespace lc = rung::bench::synthetic_lc;
   const auto root = std::filesystem::temp_directory_path() / "rung-test-replay";
   std::filesystem::remove_all(root);
-  auto scheduler = rung::fifo_scheduler(rung::random_searcher(lc::space, {.seed = 5}), {.metric = "error", .max_t = 4});
+  auto scheduler = rung::fifo(rung::random_searcher(lc::space, {.seed = 5}), {.metric = "error", .max_t = 4});
   (void)rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
                        {.n_workers = 3,
                         .stop_criterion = rung::stop_criterion{.max_num_trials_started = 6},

@@ -26,7 +26,7 @@ using config = decltype(space)::config_type;
 double loss(const config& c, double epoch) { return c.get<"x">() * c.get<"x">() + 1.0 / epoch; }
 
 auto make_scheduler(std::uint64_t seed = 1) {
-  return rung::fifo_scheduler(rung::random_searcher(space, {.seed = seed}), {.metric = "loss"});
+  return rung::fifo(rung::random_searcher(space, {.seed = seed}), {.metric = "loss"});
 }
 
 struct temp_dir {

@@ -342,7 +342,7 @@ int run(const json_value& document, const std::vector<std::string>& program, con
                                   .max_resource_attr = max_resource_attr};
     if (name == "fifo") {
       scheduler_fields.finish();
-      return tune(rung::fifo_scheduler(std::move(searcher), fifo), std::move(options), trial, how);
+      return tune(rung::fifo(std::move(searcher), fifo), std::move(options), trial, how);
     }
     rung::median_stopping_options median;
     median.running_average = scheduler_fields.boolean("running_average").value_or(median.running_average);
@@ -350,7 +350,7 @@ int run(const json_value& document, const std::vector<std::string>& program, con
     median.grace_population = scheduler_fields.integer("grace_population").value_or(median.grace_population);
     median.rank_cutoff = scheduler_fields.number("rank_cutoff").value_or(median.rank_cutoff);
     scheduler_fields.finish();
-    return tune(rung::median_stopping(rung::fifo_scheduler(std::move(searcher), fifo), median), std::move(options),
+    return tune(rung::median_stopping(rung::fifo(std::move(searcher), fifo), median), std::move(options),
                 trial, how);
   }
   const auto max_t = scheduler_fields.integer("max_t");

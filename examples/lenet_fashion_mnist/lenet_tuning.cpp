@@ -45,7 +45,7 @@ tuning_outcome with_scheduler(const lenet_settings& settings, Run&& run) {
                                                                  .brackets = 1}));
   }
   if (settings.scheduler == "random") {
-    return run(rung::fifo_scheduler(std::move(searcher), {.metric = metric, .max_resource_attr = "max_epochs"}));
+    return run(rung::fifo(std::move(searcher), {.metric = metric, .max_resource_attr = "max_epochs"}));
   }
   require_known_scheduler(settings.scheduler);
   throw std::logic_error("--scheduler " + settings.scheduler + " is listed in scheduler_names but not made here");

@@ -7,7 +7,7 @@ constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0));
 using config = decltype(space)::config_type;
 
 int main() {
-  rung::tuner tuner(rung::fifo_scheduler(rung::random_searcher(space, {.seed = 1}), {.metric = "loss"}),
+  rung::tuner tuner(rung::fifo(rung::random_searcher(space, {.seed = 1}), {.metric = "loss"}),
                     {.stop_criterion = rung::stop_criterion{.max_num_trials_started = 1}});
   tuner.run([](const config& c, int reporter) { (void)c, (void)reporter; });
 }

@@ -1,6 +1,6 @@
 // The tuner: runs a scheduler's trials n_workers at a time, in real time.
 //
-//   rung::tuner tuner(rung::fifo_scheduler(rung::random_searcher(space, {.seed = 1}),
+//   rung::tuner tuner(rung::fifo(rung::random_searcher(space, {.seed = 1}),
 //                                          {.metric = "validation_error"}),
 //                     {.n_workers = 4, .stop_criterion = rung::stop_criterion{.max_wallclock_time = 600}});
 //   auto result = tuner.run(train);   // train: see reporter.hpp for the two forms

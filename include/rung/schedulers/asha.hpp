@@ -2,7 +2,7 @@
 // Hyperband, with Syne Tune v0.13's decision rules (see the d2l chapter on
 // ASHA with Syne Tune):
 //
-//   rung::asha scheduler(rung::random_searcher(space, {.seed = 1}),
+//   auto scheduler = rung::asha(rung::random_searcher(space, {.seed = 1}),
 //                        {.metric = "validation_error", .grace_period = 2, .reduction_factor = 2,
 //                         .max_resource_attr = "max_epochs"});
 //
@@ -14,7 +14,7 @@
 // the next rung, or else starts a new trial.
 // brackets > 1 is asynchronous Hyperband: each new trial draws a bracket s
 // (seeded) and skips the lowest s rungs.
-// The cutoff rule is a policy: rung::asha<Searcher, rung::top_k_rank>, or
+// The cutoff rule is a policy: rung::asha_scheduler<Searcher, rung::top_k_rank>, or
 // pass one as a third argument (schedulers/cutoff_rules.hpp).
 // Reports must come at whole resources (rung levels are): on_report throws
 // std::invalid_argument for 2.5, and the tuner records the trial as failed.
@@ -62,14 +62,14 @@ struct asha_options {
 };
 
 template <Searcher S, CutoffRule Rule = interpolated_quantile>
-class asha {
+class asha_scheduler {
  public:
   using searcher_type = S;
   using config_type = typename S::config_type;
   using cutoff_rule_type = Rule;
   static constexpr std::string_view name = "asha";
 
-  asha(S searcher, asha_options options, Rule rule = {})
+  asha_scheduler(S searcher, asha_options options, Rule rule = {})
       : searcher_(std::move(searcher)),
         options_(checked(std::move(options))),
         rungs_(detail::make_ladder(name, options_.grace_period, options_.reduction_factor, options_.rung_levels,
@@ -233,9 +233,12 @@ class asha {
   std::int64_t running_ = 0;  // trials started or resumed, not yet paused or ended
 };
 
-template <class S>
-asha(S, asha_options) -> asha<S>;
-template <class S, class Rule>
-asha(S, asha_options, Rule) -> asha<S, Rule>;
+// A function, not the class name, so that the spelling
+// `rung::tuner tuner(rung::asha(searcher), {...})` compiles: g++ 12 reads a
+// class template there as the start of a function declaration.
+template <Searcher S, CutoffRule Rule = interpolated_quantile>
+[[nodiscard]] asha_scheduler<S, Rule> asha(S searcher, asha_options options = {}, Rule rule = {}) {
+  return asha_scheduler<S, Rule>(std::move(searcher), std::move(options), std::move(rule));
+}
 
 }  // namespace rung

@@ -73,4 +73,10 @@ class fifo_scheduler {
   detail::per_trial<std::optional<double>> trial_limits_;
 };
 
+// A function, not the class name: see asha() in asha.hpp.
+template <Searcher S>
+[[nodiscard]] fifo_scheduler<S> fifo(S searcher, fifo_options options) {
+  return fifo_scheduler<S>(std::move(searcher), std::move(options));
+}
+
 }  // namespace rung

@@ -8,8 +8,8 @@
 // grace_time, the wrapped scheduler decides. Suggestions are the wrapped
 // scheduler's.
 //
-//   rung::median_stopping scheduler(
-//       rung::fifo_scheduler(rung::random_searcher(space, {.seed = 1}), {.metric = "error", .max_t = 81}),
+//   auto scheduler = rung::median_stopping(
+//       rung::fifo(rung::random_searcher(space, {.seed = 1}), {.metric = "error", .max_t = 81}),
 //       {.grace_population = 5});
 //
 // NaN is the worst value; with running_average a NaN report makes the
@@ -55,13 +55,13 @@ struct searcher_type_of<Inner> {
 }  // namespace detail
 
 template <Scheduler Inner>
-class median_stopping : public detail::searcher_type_of<Inner> {
+class median_stopping_scheduler : public detail::searcher_type_of<Inner> {
  public:
   using config_type = typename Inner::config_type;
   using inner_type = Inner;
   static constexpr std::string_view name = "median_stopping";
 
-  median_stopping(Inner inner, median_stopping_options options = {})
+  median_stopping_scheduler(Inner inner, median_stopping_options options = {})
       : inner_(std::move(inner)), options_(checked(options)) {}
 
   suggestion<config_type> suggest(trial_id new_id) { return inner_.suggest(new_id); }
@@ -134,9 +134,10 @@ class median_stopping : public detail::searcher_type_of<Inner> {
   std::map<double, detail::order_statistic_tree> by_resource_;  // ordered: nothing depends on hashing
 };
 
-template <class Inner>
-median_stopping(Inner, median_stopping_options) -> median_stopping<Inner>;
-template <class Inner>
-median_stopping(Inner) -> median_stopping<Inner>;
+// A function, not the class name: see asha() in asha.hpp.
+template <Scheduler Inner>
+[[nodiscard]] median_stopping_scheduler<Inner> median_stopping(Inner inner, median_stopping_options options = {}) {
+  return median_stopping_scheduler<Inner>(std::move(inner), std::move(options));
+}
 
 }  // namespace rung

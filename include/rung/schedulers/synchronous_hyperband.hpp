@@ -5,7 +5,7 @@
 // resumed to the next level. Until then suggest() answers wait_for_trials and
 // free workers idle: the stragglers of the seeds' first figure.
 //
-//   rung::synchronous_hyperband scheduler(rung::random_searcher(space, {.seed = 1}),
+//   auto scheduler = rung::synchronous_hyperband(rung::random_searcher(space, {.seed = 1}),
 //                                         {.metric = "error", .max_t = 81});
 //
 // Brackets run one after another, s = s_max .. 0 (hyperband_brackets() in
@@ -56,13 +56,13 @@ struct synchronous_hyperband_options {
 };
 
 template <Searcher S>
-class synchronous_hyperband {
+class synchronous_hyperband_scheduler {
  public:
   using searcher_type = S;
   using config_type = typename S::config_type;
   static constexpr std::string_view name = "synchronous_hyperband";
 
-  synchronous_hyperband(S searcher, synchronous_hyperband_options options)
+  synchronous_hyperband_scheduler(S searcher, synchronous_hyperband_options options)
       : searcher_(std::move(searcher)), options_(checked(std::move(options))) {
     max_resource_ = detail::resolve_max_resource(searcher_.space(), name, options_.max_t, options_.max_resource_attr);
     brackets_ = hyperband_brackets(options_.grace_period, options_.reduction_factor, max_resource_, name);
@@ -298,7 +298,10 @@ class synchronous_hyperband {
   std::uint64_t serial_ = 0;  // counts rungs opened
 };
 
-template <class S>
-synchronous_hyperband(S, synchronous_hyperband_options) -> synchronous_hyperband<S>;
+// A function, not the class name: see asha() in asha.hpp.
+template <Searcher S>
+[[nodiscard]] synchronous_hyperband_scheduler<S> synchronous_hyperband(S searcher, synchronous_hyperband_options options) {
+  return synchronous_hyperband_scheduler<S>(std::move(searcher), std::move(options));
+}
 
 }  // namespace rung

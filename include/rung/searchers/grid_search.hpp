@@ -26,14 +26,14 @@ struct grid_searcher_options {
 };
 
 template <ConfigSpace Space>
-class grid_searcher {
+class grid_search {
  public:
   using space_type = Space;
   using config_type = typename Space::config_type;
   using options_type = grid_searcher_options<Space>;
   static constexpr bool exhaustible = true;
 
-  explicit grid_searcher(Space space, options_type options = {})
+  explicit grid_search(Space space, options_type options = {})
       : space_(std::move(space)),
         initial_(space_, options.points_to_evaluate),
         grid_(space_.grid(options.num_samples)),
@@ -63,9 +63,10 @@ class grid_searcher {
   std::uint64_t next_ = 0;
 };
 
-template <class Space>
-grid_searcher(Space, grid_searcher_options<Space>) -> grid_searcher<Space>;
-template <class Space>
-grid_searcher(Space) -> grid_searcher<Space>;
+// A function, not the class name: see random_searcher() in random_search.hpp.
+template <ConfigSpace Space>
+[[nodiscard]] grid_search<Space> grid_searcher(Space space, std::type_identity_t<grid_searcher_options<Space>> options = {}) {
+  return grid_search<Space>(std::move(space), std::move(options));
+}
 
 }  // namespace rung

@@ -27,7 +27,7 @@ struct random_searcher_options {
 };
 
 template <ConfigSpace Space>
-class random_searcher {
+class random_search {
  public:
   using space_type = Space;
   using config_type = typename Space::config_type;
@@ -36,7 +36,7 @@ class random_searcher {
   // Draws before giving up on finding a configuration not proposed yet.
   static constexpr int max_draws_for_new_config = 10'000;
 
-  explicit random_searcher(Space space, options_type options = {})
+  explicit random_search(Space space, options_type options = {})
       : space_(std::move(space)),
         initial_(space_, options.points_to_evaluate),
         rng_(options.seed),
@@ -71,9 +71,13 @@ class random_searcher {
   std::unordered_set<std::uint64_t> seen_;
 };
 
-template <class Space>
-random_searcher(Space, random_searcher_options<Space>) -> random_searcher<Space>;
-template <class Space>
-random_searcher(Space) -> random_searcher<Space>;
+// A function, not the class name, so that the spelling
+// `rung::asha(rung::random_searcher(space), {...})` compiles inside a
+// declaration: g++ 12 reads a class template there as a parameter.
+template <ConfigSpace Space>
+[[nodiscard]] random_search<Space> random_searcher(Space space,
+                                                   std::type_identity_t<random_searcher_options<Space>> options = {}) {
+  return random_search<Space>(std::move(space), std::move(options));
+}
 
 }  // namespace rung

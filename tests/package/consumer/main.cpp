@@ -11,8 +11,8 @@ int main() {
   constexpr auto space = rung::config_space(rung::loguniform<"learning_rate">(1e-3, 1.0),
                                             rung::randint<"batch_size">(16, 128),
                                             rung::choice<"optimizer">("sgd", "adam"));
-  rung::random_searcher first(space, {.seed = 42});
-  rung::random_searcher second(space, {.seed = 42});
+  auto first = rung::random_searcher(space, {.seed = 42});
+  auto second = rung::random_searcher(space, {.seed = 42});
   for (rung::trial_id id = 0; id < 5; ++id) {
     const auto config = first.suggest(id);
     if (!config || !space.contains(*config) || config != second.suggest(id)) {
