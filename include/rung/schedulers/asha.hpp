@@ -71,10 +71,9 @@ class asha_scheduler {
 
   asha_scheduler(S searcher, asha_options options, Rule rule = {})
       : searcher_(std::move(searcher)),
-        options_(checked(std::move(options))),
+        options_(checked(std::move(options), searcher_.space())),
         rungs_(detail::make_ladder(name, options_.grace_period, options_.reduction_factor, options_.rung_levels,
-                                   detail::resolve_max_resource(searcher_.space(), name, options_.max_t,
-                                                                options_.max_resource_attr)),
+                                   detail::resolve_max_resource(searcher_.space(), name, core_of(options_))),
                {.metric_mode = options_.mode,
                 .reduction_factor = options_.reduction_factor,
                 .brackets = options_.brackets,
@@ -110,14 +109,8 @@ class asha_scheduler {
   }
 
   decision on_report(const observation& obs) {
-    detail::require_whole_resource(name, options_.resource_attr, obs);
-    trial_state* state = trials_.find(obs.trial);
-    if (obs.trial < 0 || state == nullptr || state->phase == trial_phase::unknown) {
-      throw std::invalid_argument(std::string(name) + ": report for trial " + detail::to_text(obs.trial) +
-                                  ", which suggest() never started");
-    }
-    if (state->phase == trial_phase::paused) return decision::pause_trial;  // late: the decision stands
-    if (state->phase != trial_phase::running) return decision::stop_trial;
+    const auto [state, standing] = detail::open_report(name, options_.resource_attr, trials_, obs);
+    if (state == nullptr) return standing;
     detail::notify_report(searcher_, obs);
     const auto resource = static_cast<std::int64_t>(obs.resource);
     const decision outcome = resource >= ladder().max_resource()      ? decision::stop_trial
@@ -173,7 +166,7 @@ class asha_scheduler {
   }
 
  private:
-  enum class trial_phase : std::uint8_t { unknown, running, paused, stopped, ended };
+  using trial_phase = detail::halving_phase;
 
   struct trial_state {
     std::uint64_t recorded = 0;       // stopping: bit j set once recorded at rung j
@@ -184,8 +177,9 @@ class asha_scheduler {
     trial_phase phase = trial_phase::unknown;
   };
 
-  static asha_options checked(asha_options options) {
-    detail::require_metric(name, options.metric);
+  template <class Space>
+  static asha_options checked(asha_options options, const Space& space) {
+    detail::checked_core(name, options, space);
     detail::require_brackets(name, options.brackets);
     if (options.type != asha_type::stopping && options.type != asha_type::promotion) {
       detail::bad_option(name, "type", detail::to_text(static_cast<int>(options.type)), "must be stopping or promotion");

@@ -33,9 +33,7 @@ class fifo_scheduler {
   fifo_scheduler(S searcher, fifo_options options)
       : searcher_(std::move(searcher)),
         options_(std::move(options)),
-        max_resource_(searcher_.space(), "fifo_scheduler", options_.max_t, options_.max_resource_attr) {
-    detail::require_metric("fifo_scheduler", options_.metric);
-  }
+        max_resource_(detail::checked_core("fifo_scheduler", options_, searcher_.space())) {}
 
   suggestion<config_type> suggest(trial_id new_id) {
     detail::require_trial_id("fifo_scheduler", new_id);
@@ -69,7 +67,7 @@ class fifo_scheduler {
 
   S searcher_;
   fifo_options options_;
-  detail::max_resource_rule<typename S::space_type> max_resource_;
+  detail::max_resource_rule max_resource_;
   detail::per_trial<std::optional<double>> trial_limits_;
 };
 

@@ -1,6 +1,7 @@
 // Checks the multi-fidelity schedulers (ASHA, Hyperband, synchronous
 // Hyperband) share: one whole maximum resource for every trial, a ladder of
-// rung levels below it, and reports at whole resources.
+// rung levels below it, reports at whole resources, and the start of
+// on_report.
 #pragma once
 
 #include <cmath>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "rung/decision.hpp"
+#include "rung/schedulers/detail/per_trial.hpp"
 #include "rung/schedulers/options.hpp"
 #include "rung/schedulers/rung_levels.hpp"
 #include "rung/util/format.hpp"
@@ -50,22 +52,21 @@ void require_constant(const Space& space, std::string_view who, const std::strin
   }
 }
 
-// The maximum resource: max_t, or the value of the constant hyperparameter
-// named by max_resource_attr (the seeds' "max_epochs"), a whole number.
+// The maximum resource of a checked core (checked_core in options.hpp):
+// max_t, or the value of the constant hyperparameter named by
+// max_resource_attr (the seeds' "max_epochs"), a whole number.
 template <class Space>
-std::int64_t resolve_max_resource(const Space& space, std::string_view who, std::optional<std::int64_t> max_t,
-                                  const std::string& max_resource_attr) {
-  if (!max_t && max_resource_attr.empty()) {
+std::int64_t resolve_max_resource(const Space& space, std::string_view who, const scheduler_core& core) {
+  if (!core.max_t && core.max_resource_attr.empty()) {
     bad_option(who, "max_t", "unset",
                "set max_t, or max_resource_attr to the hyperparameter holding the maximum resource "
                "(e.g. .max_resource_attr = \"max_epochs\")");
   }
-  const max_resource_rule<Space> rule(space, who, max_t ? std::optional<double>(static_cast<double>(*max_t)) : std::nullopt,
-                                      max_resource_attr);
-  if (!max_t) require_constant(space, who, max_resource_attr);
-  const double value = *rule(space.midpoint());
+  if (!core.max_t) require_constant(space, who, core.max_resource_attr);
+  const double value = *max_resource_rule(core)(space.midpoint());
   if (value != std::floor(value) || value > largest_resource) {
-    bad_option(who, max_t ? "max_t" : "max_resource_attr", max_t ? to_text(value) : max_resource_attr + " = " + to_text(value),
+    bad_option(who, core.max_t ? "max_t" : "max_resource_attr",
+               core.max_t ? to_text(value) : core.max_resource_attr + " = " + to_text(value),
                "the maximum resource must be a whole number (rung levels are)");
   }
   return static_cast<std::int64_t>(value);
@@ -100,6 +101,35 @@ inline void require_whole_resource(std::string_view who, std::string_view resour
   throw std::invalid_argument(std::string(who) + ": trial " + to_text(obs.trial) + " reported " +
                               std::string(resource_attr) + " = " + to_text(r) +
                               ": the resource must be a whole number >= 1, as rung levels are");
+}
+
+// Where a trial stands in a halving scheduler (ASHA, synchronous Hyperband).
+enum class halving_phase : std::uint8_t { unknown, running, paused, stopped, ended };
+
+// What on_report of a halving scheduler starts with: the trial's state when
+// the report is the scheduler's to decide, else (state null) the decision
+// that stands.
+template <class State>
+struct opened_report {
+  State* state = nullptr;
+  decision standing = decision::continue_trial;
+};
+
+// The report's resource must be whole, and its trial one that suggest()
+// started (else it throws, before any state changes). A late report of a
+// paused trial keeps it paused; one of a trial no longer running stops it.
+template <class State>
+opened_report<State> open_report(std::string_view who, std::string_view resource_attr, per_trial<State>& trials,
+                                 const observation& obs) {
+  require_whole_resource(who, resource_attr, obs);
+  State* state = trials.find(obs.trial);
+  if (obs.trial < 0 || state == nullptr || state->phase == halving_phase::unknown) {
+    throw std::invalid_argument(std::string(who) + ": report for trial " + to_text(obs.trial) +
+                                ", which suggest() never started");
+  }
+  if (state->phase == halving_phase::paused) return {.standing = decision::pause_trial};
+  if (state->phase != halving_phase::running) return {.standing = decision::stop_trial};
+  return {.state = state};
 }
 
 }  // namespace rung::detail

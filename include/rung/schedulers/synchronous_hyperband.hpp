@@ -63,8 +63,8 @@ class synchronous_hyperband_scheduler {
   static constexpr std::string_view name = "synchronous_hyperband";
 
   synchronous_hyperband_scheduler(S searcher, synchronous_hyperband_options options)
-      : searcher_(std::move(searcher)), options_(checked(std::move(options))) {
-    max_resource_ = detail::resolve_max_resource(searcher_.space(), name, options_.max_t, options_.max_resource_attr);
+      : searcher_(std::move(searcher)), options_(checked(std::move(options), searcher_.space())) {
+    max_resource_ = detail::resolve_max_resource(searcher_.space(), name, core_of(options_));
     brackets_ = hyperband_brackets(options_.grace_period, options_.reduction_factor, max_resource_, name);
     if (options_.brackets && static_cast<std::size_t>(*options_.brackets) < brackets_.size()) {
       brackets_.resize(static_cast<std::size_t>(*options_.brackets));
@@ -93,15 +93,10 @@ class synchronous_hyperband_scheduler {
   }
 
   decision on_report(const observation& obs) {
-    detail::require_whole_resource(name, options_.resource_attr, obs);
-    trial_state* state = trials_.find(obs.trial);
-    if (obs.trial < 0 || state == nullptr || state->phase == trial_phase::unknown) {
-      throw std::invalid_argument(std::string(name) + ": report for trial " + detail::to_text(obs.trial) +
-                                  ", which suggest() never started");
-    }
-    if (state->phase == trial_phase::paused) return decision::pause_trial;  // late: the decision stands
+    const auto [state, standing] = detail::open_report(name, options_.resource_attr, trials_, obs);
+    if (state == nullptr) return standing;
     bracket_run* run = run_of(*state);
-    if (state->phase != trial_phase::running || run == nullptr) return decision::stop_trial;
+    if (run == nullptr) return decision::stop_trial;
     detail::notify_report(searcher_, obs);
     const auto resource = static_cast<std::int64_t>(obs.resource);
     if (resource < level_of(*run) && resource < max_resource_) return decision::continue_trial;
@@ -158,7 +153,7 @@ class synchronous_hyperband_scheduler {
   [[nodiscard]] std::size_t open_brackets() const noexcept { return runs_.size(); }
 
  private:
-  enum class trial_phase : std::uint8_t { unknown, running, paused, stopped, ended };
+  using trial_phase = detail::halving_phase;
 
   struct trial_state {
     double paused_at = 0;
@@ -178,8 +173,9 @@ class synchronous_hyperband_scheduler {
     detail::rung results{mode::min};  // the rung's values (in the scheduler's mode once opened)
   };
 
-  static synchronous_hyperband_options checked(synchronous_hyperband_options options) {
-    detail::require_metric(name, options.metric);
+  template <class Space>
+  static synchronous_hyperband_options checked(synchronous_hyperband_options options, const Space& space) {
+    detail::checked_core(name, options, space);
     if (options.brackets) detail::require_brackets(name, *options.brackets);
     if (options.iterations < 0) {
       detail::bad_option(name, "iterations", detail::to_text(options.iterations), "must be >= 0 (0: until stopped)");
