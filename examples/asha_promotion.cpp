@@ -12,10 +12,10 @@
 int main() {
   namespace lc = example::lc;
   auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error",
-                                                                      .grace_period = 1,
-                                                                      .reduction_factor = 3,
-                                                                      .max_t = lc::max_resource,
-                                                                      .type = rung::asha_type::promotion});
+                                                                              .grace_period = 1,
+                                                                              .reduction_factor = 3,
+                                                                              .max_t = lc::max_resource,
+                                                                              .type = rung::asha_type::promotion});
   rung::tuner tuner(std::move(scheduler), {.n_workers = 4,
                                            .stop_criterion = rung::stop_criterion{.max_wallclock_time = 3},
                                            .record_results = false});

@@ -14,8 +14,9 @@ int main() {
       rung::loguniform<"lr">(1e-4, 1.0), rung::randint<"width">(16, 512), rung::uniform<"dropout">(0.0, 0.8),
       rung::choice<"optimizer">("sgd", "adam"), rung::constant<"max_epochs">(81));
 
-  auto scheduler = rung::asha(rung::random_searcher(space, {.seed = 1}),
-                       {.metric = "error", .grace_period = 1, .reduction_factor = 3, .max_resource_attr = "max_epochs"});
+  auto scheduler =
+      rung::asha(rung::random_searcher(space, {.seed = 1}),
+                 {.metric = "error", .grace_period = 1, .reduction_factor = 3, .max_resource_attr = "max_epochs"});
   rung::tuner tuner(std::move(scheduler), {.n_workers = 4,
                                            .stop_criterion = rung::stop_criterion{.max_num_trials_started = 200},
                                            .record_results = false});

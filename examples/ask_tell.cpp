@@ -14,7 +14,7 @@ namespace lc = rung::bench::synthetic_lc;
 int main() {
   // ASHA (stopping type): poor trials are stopped at rungs 1, 3 and 9 epochs.
   auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 7}),
-                       {.metric = "error", .grace_period = 1, .reduction_factor = 3, .max_t = 27});
+                              {.metric = "error", .grace_period = 1, .reduction_factor = 3, .max_t = 27});
   double best_error = 1.0;
   std::string best_config;
   std::int64_t epochs = 0;

@@ -11,11 +11,9 @@
 
 int main() {
   namespace lc = example::lc;
-  auto scheduler = rung::asha(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error",
-                                                                      .max_t = lc::max_resource,
-                                                                      .type = rung::asha_type::promotion,
-                                                                      .brackets = 3,
-                                                                      .seed = 7});
+  auto scheduler = rung::asha(
+      rung::random_searcher(lc::space, {.seed = 1}),
+      {.metric = "error", .max_t = lc::max_resource, .type = rung::asha_type::promotion, .brackets = 3, .seed = 7});
   rung::tuner tuner(std::move(scheduler), {.n_workers = 4,
                                            .stop_criterion = rung::stop_criterion{.max_wallclock_time = 3},
                                            .record_results = false});

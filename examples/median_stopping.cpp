@@ -10,9 +10,9 @@
 
 int main() {
   namespace lc = example::lc;
-  auto scheduler = rung::median_stopping(
-      rung::fifo(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error", .max_t = 81}),
-      {.grace_population = 5, .rank_cutoff = 0.5});
+  auto scheduler =
+      rung::median_stopping(rung::fifo(rung::random_searcher(lc::space, {.seed = 1}), {.metric = "error", .max_t = 81}),
+                            {.grace_population = 5, .rank_cutoff = 0.5});
   rung::tuner tuner(std::move(scheduler), {.n_workers = 4,
                                            .stop_criterion = rung::stop_criterion{.max_num_trials_started = 100},
                                            .record_results = false});

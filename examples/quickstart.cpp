@@ -31,12 +31,12 @@ int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 20.0;
   const std::size_t workers = argc > 2 ? static_cast<std::size_t>(std::atoi(argv[2])) : 4;
 
-  rung::tuner tuner(rung::fifo(rung::random_searcher(lc::space, {.seed = 42}),
-                                         {.metric = "error", .mode = rung::mode::min, .resource_attr = "epoch",
-                                          .max_t = lc::max_resource}),
-                    {.n_workers = workers,
-                     .stop_criterion = rung::stop_criterion{.max_wallclock_time = seconds},
-                     .print_update_interval = seconds / 2});
+  rung::tuner tuner(
+      rung::fifo(rung::random_searcher(lc::space, {.seed = 42}),
+                 {.metric = "error", .mode = rung::mode::min, .resource_attr = "epoch", .max_t = lc::max_resource}),
+      {.n_workers = workers,
+       .stop_criterion = rung::stop_criterion{.max_wallclock_time = seconds},
+       .print_update_interval = seconds / 2});
   const auto result = tuner.run(train);
   return result.best_trial ? EXIT_SUCCESS : EXIT_FAILURE;
 }

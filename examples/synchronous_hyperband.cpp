@@ -14,7 +14,7 @@
 int main() {
   namespace lc = example::lc;
   auto scheduler = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 1}),
-                                        {.metric = "error", .max_t = lc::max_resource, .iterations = 1});
+                                               {.metric = "error", .max_t = lc::max_resource, .iterations = 1});
   rung::tuner tuner(std::move(scheduler), {.n_workers = 4,
                                            .stop_criterion = rung::stop_criterion{.max_wallclock_time = 60},
                                            .record_results = false});

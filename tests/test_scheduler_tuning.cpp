@@ -75,7 +75,7 @@ TEST_CASE("synchronous Hyperband and median stopping under the tuner") {
                          true, 200);
   CHECK(sync.status.num_trials_started == 81);  // the first rung of successive halving: 81 trials at 1 epoch
   const auto median = tune(rung::median_stopping(rung::fifo(rung::random_searcher(lc::space, {.seed = 3}),
-                                                                      {.metric = "error", .max_t = 81})),
+                                                            {.metric = "error", .max_t = 81})),
                            true, 400);
   CHECK(median.status.num_trials_stopped > 0);
 }

@@ -51,10 +51,11 @@ TEST_CASE("random search starts with the default configuration, as Syne Tune doe
 
 TEST_CASE("points_to_evaluate come first, completed with midpoints, duplicates dropped") {
   auto searcher = rung::random_searcher(
-      lenet_space, {.seed = 1,
-                    .points_to_evaluate = std::vector{lenet_space.partial().set<"learning_rate">(0.1).set<"batch_size">(128),
-                                                      lenet_space.partial().set<"learning_rate">(0.5),
-                                                      lenet_space.partial().set<"learning_rate">(0.5)}});
+      lenet_space,
+      {.seed = 1,
+       .points_to_evaluate = std::vector{lenet_space.partial().set<"learning_rate">(0.1).set<"batch_size">(128),
+                                         lenet_space.partial().set<"learning_rate">(0.5),
+                                         lenet_space.partial().set<"learning_rate">(0.5)}});
   const auto first = *searcher.suggest(0);
   CHECK(first.get<"learning_rate">() == 0.1);
   CHECK(first.get<"batch_size">() == 128);
@@ -66,7 +67,8 @@ TEST_CASE("points_to_evaluate come first, completed with midpoints, duplicates d
 }
 
 TEST_CASE("an empty points_to_evaluate list starts with random draws") {
-  auto searcher = rung::random_searcher(lenet_space, {.seed = 1, .points_to_evaluate = std::vector<lenet_space_type::partial_type>{}});
+  auto searcher = rung::random_searcher(
+      lenet_space, {.seed = 1, .points_to_evaluate = std::vector<lenet_space_type::partial_type>{}});
   CHECK(*searcher.suggest(0) != lenet_space.midpoint());
 }
 

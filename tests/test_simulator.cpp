@@ -53,7 +53,7 @@ auto fifo_over(std::vector<double> seconds) {
     points.push_back(point);
   }
   return rung::fifo(rung::random_searcher(timed_space, {.points_to_evaluate = points}),
-                              {.metric = "loss", .max_resource_attr = "epochs"});
+                    {.metric = "loss", .max_resource_attr = "epochs"});
 }
 
 // The synthetic curves, but every epoch takes 2 s and every trial 3 epochs.

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <rung/rung.hpp>
-#include <rung/drivers/subprocess/subprocess_trial.hpp>
+#include <rung/subprocess.hpp>
 
 #include <cstdint>
 

@@ -65,7 +65,8 @@ class grid_search {
 
 // A function, not the class name: see random_searcher() in random_search.hpp.
 template <ConfigSpace Space>
-[[nodiscard]] grid_search<Space> grid_searcher(Space space, std::type_identity_t<grid_searcher_options<Space>> options = {}) {
+[[nodiscard]] grid_search<Space> grid_searcher(Space space,
+                                               std::type_identity_t<grid_searcher_options<Space>> options = {}) {
   return grid_search<Space>(std::move(space), std::move(options));
 }
 
