@@ -5,6 +5,7 @@
 #include "rung/concepts.hpp"
 #include "rung/decision.hpp"
 #include "rung/drivers.hpp"
+#include "rung/factory.hpp"
 #include "rung/random.hpp"
 #include "rung/reporter.hpp"
 #include "rung/results.hpp"
