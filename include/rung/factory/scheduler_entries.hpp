@@ -7,6 +7,7 @@
 // go into its options through options_with_core().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>

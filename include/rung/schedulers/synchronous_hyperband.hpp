@@ -23,7 +23,6 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
