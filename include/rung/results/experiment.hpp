@@ -24,31 +24,21 @@
 
 #include "rung/decision.hpp"
 #include "rung/incumbent_point.hpp"
-#include "rung/results/detail/metadata_file.hpp"
-#include "rung/results/experiment_recorder.hpp"
 #include "rung/results/journal.hpp"
+#include "rung/results/metadata.hpp"
+#include "rung/results/metric_resolver.hpp"
+#include "rung/results/schema.hpp"
+#include "rung/trials.hpp"
 #include "rung/util/json.hpp"
 #include "rung/util/scalar.hpp"
 
 namespace rung {
 
-struct experiment_metadata {
-  std::string name;
-  std::string metric;
-  rung::mode mode = rung::mode::min;
-  std::vector<std::string> metric_names;
-  std::string resource_attr;
-  std::vector<std::string> hyperparameter_names;
-  std::size_t n_workers = 0;
-  std::string scheduler;
-  std::string driver;
-};
-
 // One report: a row of results.csv.
 struct experiment_row {
   trial_id trial = 0;
   double tuner_time = 0.0;   // st_tuner_time
-  double worker_time = 0.0;  // st_worker_time
+  double worker_time = 0.0;  // the tuner's clock of the trial's running time
   double resource = 0.0;
   std::vector<double> metrics = {};  // in metadata.metric_names order
   std::string decision = {};    // CONTINUE, PAUSE or STOP
@@ -58,7 +48,7 @@ struct experiment_row {
 struct experiment_trial {
   trial_id id = 0;
   std::vector<std::pair<std::string, scalar_value>> config = {};  // in the space's order
-  std::string status = "InProgress";
+  std::string status = std::string(to_string(trial_status::in_progress));
   std::string error = {};
   double started_at = 0.0;  // st_tuner_time of its start
 
@@ -80,9 +70,7 @@ class experiment {
   bool truncated = false;  // the journal's last line was cut off (a crash mid-write)
 
   [[nodiscard]] std::size_t metric_index(std::string_view name) const {
-    for (std::size_t i = 0; i < metadata.metric_names.size(); ++i) {
-      if (metadata.metric_names[i] == name) return i;
-    }
+    if (const auto index = detail::metric_resolver(metadata.metric_names).index_of(name)) return *index;
     throw std::invalid_argument("experiment " + metadata.name + " has no metric '" + std::string(name) + "'");
   }
 
@@ -132,7 +120,7 @@ namespace detail {
 // Builds an experiment's tables from the journal's events.
 class experiment_builder {
  public:
-  explicit experiment_builder(experiment& target) : target_(target) {}
+  explicit experiment_builder(experiment& target) : target_(target), metric_order_(target.metadata.metric_names) {}
 
   void operator()(const journal_event& event) {
     switch (event.kind) {
@@ -151,12 +139,7 @@ class experiment_builder {
                            .metrics = {},
                            .decision = event.decision,
                            .status = event.status};
-        for (const auto& name : target_.metadata.metric_names) {
-          const auto found = std::find_if(event.metrics.begin(), event.metrics.end(),
-                                          [&](const auto& metric) { return metric.first == name; });
-          row.metrics.push_back(found == event.metrics.end() ? std::numeric_limits<double>::quiet_NaN()
-                                                             : found->second);
-        }
+        metric_order_.place(event.metrics, row.metrics, [](std::string_view /*not in metadata.json*/) {});
         trial_at(event.trial).status = event.status;
         target_.rows.push_back(std::move(row));
         break;
@@ -166,7 +149,7 @@ class experiment_builder {
         trial_at(event.trial).error = event.text;
         break;
       case journal_event_kind::trial_resumed:
-        trial_at(event.trial).status = "InProgress";
+        trial_at(event.trial).status = to_string(trial_status::in_progress);
         break;
       case journal_event_kind::tuning_finished:
         target_.finished = true;
@@ -189,28 +172,9 @@ class experiment_builder {
   }
 
   experiment& target_;
+  metric_resolver metric_order_;
 };
 
-inline experiment_metadata read_metadata(const std::filesystem::path& file) {
-  const json_value json = read_metadata_json(file);
-  experiment_metadata metadata;
-  try {
-    metadata.name = field(json, "tuner_name").as_string();
-    metadata.metric = field(json, "metric").as_string();
-    metadata.mode = field(json, "metric_mode").as_string() == "max" ? mode::max : mode::min;
-    for (const auto& name : field(json, "metric_names").as_array()) metadata.metric_names.push_back(name.as_string());
-    metadata.resource_attr = field(json, "resource_attr").as_string();
-    for (const auto& [name, domain] : field(json, "config_space").as_object()) {
-      metadata.hyperparameter_names.push_back(name);
-    }
-    metadata.n_workers = static_cast<std::size_t>(field(json, "n_workers").as_int64());
-    metadata.scheduler = field(json, "scheduler_name").as_string();
-    metadata.driver = field(json, "driver").as_string();
-  } catch (const std::exception& error) {
-    throw std::invalid_argument(file.string() + ": " + error.what());
-  }
-  return metadata;
-}
 }  // namespace detail
 
 // Reads metadata.json and journal.jsonl of an experiment directory. A

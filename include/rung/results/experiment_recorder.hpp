@@ -5,19 +5,13 @@
 //                   happens (see detail/journal_file.hpp and journal_sync.hpp
 //                   for what a crash or a power loss can take): the record
 //                   that load_experiment and a resumed tuning read
-//   results.csv     one row per report with Syne Tune's column names
-//                   (trial_id, st_tuner_time, st_worker_time, st_decision,
-//                   st_status, config_<name>, the resource and the metrics), so
-//                   pandas reads it as is and the seeds' plotting code runs.
-//                   st_worker_time and st_worker_iter are the trial's own
-//                   values when it reports metrics of those names (as
-//                   syne_tune.Reporter does), the tuner's clock and count else
+//   results.csv     one row per report with Syne Tune's column names, so
+//                   pandas reads it as is and the seeds' plotting code runs
+// Every file name, key and column is in results/schema.hpp.
 #pragma once
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -32,8 +26,10 @@
 #include "rung/experiment_description.hpp"
 #include "rung/journal_sync.hpp"
 #include "rung/results/detail/journal_file.hpp"
-#include "rung/results/detail/metadata_file.hpp"
 #include "rung/results/journal.hpp"
+#include "rung/results/metadata.hpp"
+#include "rung/results/metric_resolver.hpp"
+#include "rung/results/schema.hpp"
 #include "rung/trials.hpp"
 #include "rung/tuning_status.hpp"
 #include "rung/util/csv.hpp"
@@ -61,10 +57,6 @@ inline void write_all(std::FILE* file, std::string_view text, const std::filesys
   }
 }
 }  // namespace detail
-
-inline constexpr std::string_view metadata_file_name = "metadata.json";
-inline constexpr std::string_view journal_file_name = "journal.jsonl";
-inline constexpr std::string_view results_file_name = "results.csv";
 
 template <class Space>
 class experiment_recorder {
@@ -95,7 +87,7 @@ class experiment_recorder {
   // last complete line (see journal_summary::describe_tail) so that nothing
   // is appended to a partial line, and rewrites results.csv from it.
   journal_summary open_to_resume(const experiment_description& description) {
-    description_ = description;
+    describe(description);
     const auto journal = directory_ / journal_file_name;
     journal_.emplace(journal, detail::journal_file::open_mode::append, sync_);
     const auto results = directory_ / results_file_name;
@@ -121,7 +113,7 @@ class experiment_recorder {
 
   void tuning_started(const experiment_description& description, double now) {
     if (!journal_) {  // a new experiment (a resumed one was opened by open_to_resume)
-      description_ = description;
+      describe(description);
       journal_.emplace(directory_ / journal_file_name, detail::journal_file::open_mode::create, sync_);
       detail::write_metadata(directory_ / metadata_file_name, description_, sync_);
       open_results(directory_ / results_file_name);
@@ -222,6 +214,11 @@ class experiment_recorder {
   }
 
  private:
+  void describe(const experiment_description& description) {
+    description_ = description;
+    metric_order_.emplace(description_.metric_names);
+  }
+
   // {"seq":12,"event":"report","trial_id":3,"time":1.5 — the object is closed by write_event.
   void begin_event(journal_event_kind kind, double now) {
     begin_line(kind);
@@ -280,16 +277,11 @@ class experiment_recorder {
   }
 
   void write_results_header() {
-    row_ = "trial_id,st_status,st_decision,st_tuner_time,st_worker_time,st_worker_iter,";
-    detail::append_csv_field(row_, description_.resource_attr);
-    for (const auto& metric : description_.metric_names) {
-      if (is_worker_column(metric)) continue;  // it fills the column of its name
-      row_ += ',';
-      detail::append_csv_field(row_, metric);
-    }
-    for (const auto& name : description_.hyperparameter_names) {
-      row_ += ",config_";
-      row_ += name;
+    row_.clear();
+    for (const auto& column : results_columns(description_.resource_attr, description_.metric_names,
+                                              description_.hyperparameter_names)) {
+      if (!row_.empty()) row_ += ',';
+      detail::append_csv_field(row_, column);
     }
     row_ += '\n';
     detail::write_all(results_.get(), row_, directory_ / results_file_name);
@@ -317,14 +309,15 @@ class experiment_recorder {
     row_ += ',';
     detail::append_number(row_, now);
     row_ += ',';
+    // A worker column's metric, where the trial reported it (not NaN).
     const auto reported = [&](std::string_view column) {
-      const auto& names = description_.metric_names;
-      const auto found = static_cast<std::size_t>(std::find(names.begin(), names.end(), column) - names.begin());
-      return found < metrics.size() && metrics[found] == metrics[found] ? metrics[found] : std::optional<double>();
+      const auto found = metric_order_->index_of(column);
+      return found && *found < metrics.size() && metrics[*found] == metrics[*found] ? metrics[*found]
+                                                                                    : std::optional<double>();
     };
-    detail::append_number(row_, reported("st_worker_time").value_or(worker_time));
+    detail::append_number(row_, reported(results_column::worker_time).value_or(worker_time));
     row_ += ',';
-    if (const auto iteration = reported("st_worker_iter")) {
+    if (const auto iteration = reported(results_column::worker_iter)) {
       detail::append_number(row_, *iteration);
     } else {
       detail::append_number(row_, iterations);
@@ -336,10 +329,6 @@ class experiment_recorder {
       row_ += ',';
       detail::append_csv_number(row_, metrics[i]);
     }
-  }
-
-  static bool is_worker_column(std::string_view metric) {
-    return metric == "st_worker_time" || metric == "st_worker_iter";
   }
 
   void end_results_row() {
@@ -359,11 +348,7 @@ class experiment_recorder {
         iterations.push_back(0);
       }
       if (event.kind != journal_event_kind::report) return;
-      metrics.assign(description_.metric_names.size(), std::numeric_limits<double>::quiet_NaN());
-      for (const auto& [name, value] : event.metrics) {
-        const auto found = std::find(description_.metric_names.begin(), description_.metric_names.end(), name);
-        if (found != description_.metric_names.end()) metrics[static_cast<std::size_t>(found - description_.metric_names.begin())] = value;
-      }
+      metric_order_->place(event.metrics, metrics, [](std::string_view /*not in metadata.json*/) {});
       const auto index = static_cast<std::size_t>(event.trial);
       begin_results_row(event.trial, event.status, event.decision, event.time, event.worker_time, ++iterations.at(index),
                         event.resource, metrics);
@@ -379,6 +364,7 @@ class experiment_recorder {
   Space space_;
   journal_sync sync_;
   experiment_description description_;
+  std::optional<detail::metric_resolver> metric_order_;  // of description_.metric_names
   std::optional<detail::journal_file> journal_;
   std::size_t seq_ = 0;               // the next line's index
   std::uintmax_t dropped_bytes_ = 0;  // cut off the journal's end by open_to_resume

@@ -1,7 +1,8 @@
 // journal.jsonl, the experiment's record of every event in the order it
 // happened, one JSON object per line, each with its line's index as "seq":
-// its vocabulary, and reading it. load_experiment builds tables from it;
-// resuming a tuning replays it through a fresh scheduler.
+// reading it (its vocabulary is in results/schema.hpp). load_experiment
+// builds tables from it; resuming a tuning replays it through a fresh
+// scheduler.
 #pragma once
 
 #include <algorithm>
@@ -9,7 +10,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,56 +18,12 @@
 #include <vector>
 
 #include "rung/decision.hpp"
+#include "rung/results/schema.hpp"
 #include "rung/util/json.hpp"
 #include "rung/util/json_write.hpp"
 #include "rung/util/scalar.hpp"
 
 namespace rung {
-
-enum class journal_event_kind : std::uint8_t {
-  tuning_started,
-  trial_started,
-  trial_resumed,
-  report,
-  report_ignored,
-  trial_finished,
-  tuning_finished,
-};
-
-// The journal's vocabulary, one place for its writer (experiment_recorder)
-// and its readers.
-inline constexpr std::string_view journal_event_names[] = {"tuning_started", "trial_started",  "trial_resumed",
-                                                           "report",         "report_ignored", "trial_finished",
-                                                           "tuning_finished"};
-
-[[nodiscard]] constexpr std::string_view to_string(journal_event_kind kind) noexcept {
-  return journal_event_names[static_cast<std::size_t>(kind)];
-}
-
-namespace journal_key {
-inline constexpr std::string_view seq = "seq";  // every event: its line's 0-based index
-inline constexpr std::string_view event = "event";
-inline constexpr std::string_view time = "time";
-inline constexpr std::string_view trial_id = "trial_id";
-inline constexpr std::string_view config = "config";
-inline constexpr std::string_view from_resource = "from_resource";
-inline constexpr std::string_view worker_time = "worker_time";
-inline constexpr std::string_view resource = "resource";
-inline constexpr std::string_view metrics = "metrics";
-inline constexpr std::string_view decision = "decision";
-inline constexpr std::string_view status = "status";
-inline constexpr std::string_view reason = "reason";
-inline constexpr std::string_view error = "error";
-inline constexpr std::string_view name = "name";
-inline constexpr std::string_view resumed = "resumed";
-inline constexpr std::string_view dropped_bytes = "dropped_bytes";  // tuning_started: the tail a resume cut off
-inline constexpr std::string_view trials_started = "trials_started";
-// report, trial_finished: true where the tuning's end (a limit, a signal,
-// request_stop()) cut the trial short, not the scheduler; a resume carries it on.
-inline constexpr std::string_view cut = "cut";
-// report, with cut: what the scheduler decided before the tuning's end turned it into STOP.
-inline constexpr std::string_view scheduler_decision = "scheduler_decision";
-}  // namespace journal_key
 
 // One line of the journal. Only the fields of its kind are set.
 struct journal_event {
@@ -84,7 +40,12 @@ struct journal_event {
   std::string status;                                        // report, trial_finished
   bool cut = false;                                          // report, trial_finished (journal_key::cut)
   std::string scheduler_decision;                            // report with cut: CONTINUE or PAUSE
-  std::string text;                                          // the error, or why a report was ignored / the tuning ended
+  // tuning_started: the tuning's name; trial_finished: the error; report_ignored,
+  // tuning_finished: the reason.
+  std::string text;
+  bool resumed = false;             // tuning_started: it goes on from an existing journal
+  std::uintmax_t dropped_bytes = 0;  // tuning_started, resumed: the tail cut off the journal
+  std::int64_t trials_started = 0;  // tuning_finished
 
   [[nodiscard]] const scalar_value* config_value(std::string_view name) const {
     for (const auto& [key, value] : config) {
@@ -123,6 +84,12 @@ inline const json_value& field(const json_value& object, std::string_view name) 
   return *value;
 }
 
+inline std::size_t non_negative(std::string_view key, const json_value& json) {
+  const std::int64_t value = json.as_int64();
+  if (value < 0) throw std::invalid_argument(std::string(key) + " = " + std::to_string(value) + ": must be >= 0");
+  return static_cast<std::size_t>(value);
+}
+
 inline void read_cut(const json_value& json, journal_event& event) {
   if (const auto* cut = json.find(journal_key::cut)) event.cut = cut->as_bool();
 }
@@ -130,19 +97,22 @@ inline void read_cut(const json_value& json, journal_event& event) {
 inline journal_event to_journal_event(const json_value& json) {
   namespace key = journal_key;
   const std::string& name = field(json, key::event).as_string();
-  const auto* kind = std::find(std::begin(journal_event_names), std::end(journal_event_names), name);
-  if (kind == std::end(journal_event_names)) throw std::invalid_argument("unknown event '" + name + "'");
+  const auto kind = journal_event_kind_from_string(name);
+  if (!kind) throw std::invalid_argument("unknown event '" + name + "'");
   journal_event event;
-  event.kind = static_cast<journal_event_kind>(kind - std::begin(journal_event_names));
-  if (const auto* seq = json.find(key::seq)) {
-    const std::int64_t value = seq->as_int64();
-    if (value < 0) throw std::invalid_argument("seq = " + std::to_string(value) + ": must be >= 0");
-    event.seq = static_cast<std::size_t>(value);
-  }
+  event.kind = *kind;
+  if (const auto* seq = json.find(key::seq)) event.seq = non_negative(key::seq, *seq);
   event.time = field(json, key::time).as_double();
-  if (event.kind == journal_event_kind::tuning_started) return event;
+  if (event.kind == journal_event_kind::tuning_started) {
+    event.text = field(json, key::name).as_string();
+    if (const auto* resumed = json.find(key::resumed)) event.resumed = resumed->as_bool();
+    if (event.resumed) event.dropped_bytes = non_negative(key::dropped_bytes, field(json, key::dropped_bytes));
+    return event;
+  }
   if (event.kind == journal_event_kind::tuning_finished) {
     event.text = field(json, key::reason).as_string();
+    event.trials_started =
+        static_cast<std::int64_t>(non_negative(key::trials_started, field(json, key::trials_started)));
     return event;
   }
   event.trial = field(json, key::trial_id).as_int64();
@@ -168,12 +138,13 @@ inline journal_event to_journal_event(const json_value& json) {
       read_cut(json, event);
       if (event.cut) {
         if (decision_from_string(event.decision) != decision::stop_trial) {
-          throw std::invalid_argument("decision = \"" + event.decision + "\" with cut: must be STOP");
+          throw std::invalid_argument(std::string(key::decision) + " = \"" + event.decision + "\" with " +
+                                      std::string(key::cut) + ": must be STOP");
         }
         event.scheduler_decision = field(json, key::scheduler_decision).as_string();
         const auto by_scheduler = decision_from_string(event.scheduler_decision);
         if (by_scheduler != decision::continue_trial && by_scheduler != decision::pause_trial) {
-          throw std::invalid_argument("scheduler_decision = \"" + event.scheduler_decision +
+          throw std::invalid_argument(std::string(key::scheduler_decision) + " = \"" + event.scheduler_decision +
                                       "\": must be CONTINUE or PAUSE (the tuning's end cuts only those)");
         }
       }

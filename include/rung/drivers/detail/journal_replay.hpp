@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -15,6 +14,8 @@
 
 #include "rung/drivers/detail/tuning_session.hpp"
 #include "rung/results/journal.hpp"
+#include "rung/results/metric_resolver.hpp"
+#include "rung/trials.hpp"
 
 namespace rung::detail {
 
@@ -28,7 +29,8 @@ struct replay_summary {
 template <class Session, class Space>
 class journal_replayer {
  public:
-  journal_replayer(Session& session, const Space& space) : session_(session), space_(space) {}
+  journal_replayer(Session& session, const Space& space)
+      : session_(session), space_(space), metric_order_(session.options().metric_names) {}
 
   void operator()(const journal_event& event) {
     last_time_ = std::max(last_time_, event.time);
@@ -64,13 +66,9 @@ class journal_replayer {
         break;
       }
       case journal_event_kind::report: {
-        const auto& names = session_.options().metric_names;
-        metrics_.assign(names.size(), std::numeric_limits<double>::quiet_NaN());
-        for (const auto& [name, value] : event.metrics) {
-          const auto found = std::find(names.begin(), names.end(), name);
-          if (found == names.end()) mismatch("the journal reports metric '" + name + "', which the tuner does not know");
-          metrics_[static_cast<std::size_t>(found - names.begin())] = value;
-        }
+        metric_order_.place(event.metrics, metrics_, [](std::string_view name) {
+          mismatch("the journal reports metric '" + std::string(name) + "', which the tuner does not know");
+        });
         // Cut short by the tuning's end: the scheduler's own decision goes on, as in a run never interrupted.
         const std::string& by_scheduler = event.cut ? event.scheduler_decision : event.decision;
         const auto recorded = decision_from(by_scheduler);
@@ -85,7 +83,7 @@ class journal_replayer {
       }
       case journal_event_kind::report_ignored:  // it changed nothing then, and changes nothing now
         break;
-      case journal_event_kind::trial_finished:
+      case journal_event_kind::trial_finished: {
         // Ended by the tuning's end: it stays as it was, in progress (relaunched
         // where it was) or paused, and the scheduler is told nothing.
         if (event.cut) {
@@ -96,14 +94,16 @@ class journal_replayer {
           ended_in_journal_[static_cast<std::size_t>(event.trial)] = true;
         }
         if (is_finished(session_.trial(event.trial).status)) break;  // ended by the report before
-        if (event.status == "Completed") {
+        const auto status = trial_status_from_string(event.status);
+        if (status == trial_status::completed) {
           session_.trial_returned(event.trial, event.worker_time, event.time);
-        } else if (event.status == "Failed") {
+        } else if (status == trial_status::failed) {
           session_.trial_failed(event.trial, event.text, event.worker_time, event.time);
         } else {
           session_.stop_trial(event.trial, event.time);
         }
         break;
+      }
       case journal_event_kind::tuning_started:  // a resumed run: the end of the one before is behind it
         ended_by_.reset();
         break;
@@ -126,7 +126,8 @@ class journal_replayer {
  private:
   [[nodiscard]] static decision decision_from(const std::string& text) {
     if (const auto parsed = decision_from_string(text)) return *parsed;
-    throw std::invalid_argument("decision = \"" + text + "\": must be CONTINUE, PAUSE or STOP");
+    throw std::invalid_argument(std::string(journal_key::decision) + " = \"" + text +
+                                "\": must be CONTINUE, PAUSE or STOP");
   }
 
   [[noreturn]] static void mismatch(const std::string& what) {
@@ -136,6 +137,7 @@ class journal_replayer {
 
   Session& session_;
   const Space& space_;
+  metric_resolver metric_order_;  // of the tuner's metrics
   std::vector<double> metrics_;
   double last_time_ = 0.0;
   std::optional<trial_id> ended_by_;     // the report at which the run being replayed ended
