@@ -311,7 +311,7 @@ int run(const json_value& document, const std::vector<std::string>& program, con
   // recorded: they fill results.csv's columns of those names, as in Syne Tune's results.
   if (!metric.empty()) {
     if (options.metrics.empty()) options.metrics.push_back(metric);
-    for (const char* worker_column : {"st_worker_time", "st_worker_iter"}) {
+    for (const std::string_view worker_column : rung::results_worker_columns) {
       if (std::find(options.metrics.begin(), options.metrics.end(), worker_column) == options.metrics.end()) {
         options.metrics.emplace_back(worker_column);
       }
