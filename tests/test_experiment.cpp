@@ -30,7 +30,7 @@ struct temp_dir {
 
 rung::tuning_result<config> run_tuning(const std::filesystem::path& root, rung::mode mode = rung::mode::min) {
   rung::tuner tuner(rung::fifo(rung::random_searcher(space, {.seed = 5}),
-                                         {.metric = "loss", .mode = mode, .max_resource_attr = "max_epochs"}),
+                               {.metric = "loss", .mode = mode, .max_resource_attr = "max_epochs"}),
                     {.n_workers = 2,
                      .stop_criterion = rung::stop_criterion{.max_num_trials_started = 8},
                      .metrics = {"loss", "accuracy"},
