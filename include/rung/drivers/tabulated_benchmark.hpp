@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "rung/concepts/config_space.hpp"
+#include "rung/results/schema.hpp"
 #include "rung/spaces/config_hash.hpp"
 #include "rung/util/csv_read.hpp"
 #include "rung/util/format.hpp"
@@ -128,7 +129,9 @@ class tabulated_benchmark {
       fail(1, "no column '" + name + "' in the header");
     };
     std::vector<std::pair<std::string_view, std::size_t>> config_columns;
-    for (const auto name : Space::names()) config_columns.emplace_back(name, column_of("config_" + std::string(name)));
+    for (const auto name : Space::names()) {
+      config_columns.emplace_back(name, column_of(std::string(results_column::config_prefix) + std::string(name)));
+    }
     const std::size_t epoch_column = column_of(options_.resource_attr);
     const std::size_t metric_column = column_of(options_.metric);
     const bool cumulative = std::find(header.begin(), header.end(), options_.seconds_column) == header.end() &&
@@ -246,7 +249,7 @@ class tabulated_benchmark {
     return points[static_cast<std::size_t>(epoch) - 1];
   }
 
-  static inline const std::string worker_time_column = "st_worker_time";
+  static inline const std::string worker_time_column{results_column::worker_time};
 
   Space space_;
   std::string source_;
