@@ -5,7 +5,9 @@
 #   // expect: <regex>     the build must fail AND its FIRST error line
 #                          match <regex> (a CMake regex: no \d, no {n};
 #                          matched after colour codes are stripped), so a
-#                          follow-on error cannot pass for the intended one
+#                          follow-on error cannot pass for the intended one;
+#                          and that error must be the only error or warning
+#                          (one static_assert, no cascade after it)
 #   // expect-success      the build must succeed (a positive control)
 # Failing for another reason than the one named is a failure: a compile-fail
 # test must not pass because a header is missing or a name is misspelt.
@@ -56,5 +58,12 @@ else()
     message(FATAL_ERROR "${TARGET} failed to compile as it must, but its first error does not match\n"
                         "  ${pattern}\nThe first error:\n  ${first_error}\nThe build said:\n${output}")
   endif()
-  message(STATUS "${TARGET} fails to compile with: ${CMAKE_MATCH_0}")
+  string(REPLACE ";" "," listable "${output}")  # a message's ';' must not split the list
+  string(REGEX MATCHALL "[^\n]*: (fatal )?(error|warning): [^\n]*" diagnostics "${listable}")
+  list(LENGTH diagnostics count)
+  if(NOT count EQUAL 1)
+    message(FATAL_ERROR "${TARGET} failed with the error it must, but also gave other errors or warnings "
+                        "(${count} in all); the build said:\n${output}")
+  endif()
+  message(STATUS "${TARGET} fails to compile with: ${first_error}")
 endif()

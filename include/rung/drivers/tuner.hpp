@@ -42,11 +42,6 @@ class tuner {
   // blocking callables or coroutines (see reporter.hpp).
   template <class F>
   tuning_result<config_type> run(F trial) {
-    static_assert(Trial<F, config_type>,
-                  "rung::tuner::run: the trial must be callable in one of these forms, where Config is the "
-                  "scheduler's config_type:\n"
-                  "  void (const Config&, rung::reporter&)                          -- blocking, on a worker thread\n"
-                  "  rung::awaitable<void> (const Config&, rung::async_reporter&)   -- coroutine, on the io_context");
     if constexpr (Trial<F, config_type>) {
       if (!options_.record_results) {
         null_recorder recorder;
@@ -57,6 +52,13 @@ class tuner {
       experiment_recorder recorder(directory, scheduler_.space(), options_.resume, options_.journal_sync);
       if (options_.log) *options_.log << "rung: results of trials will be saved on " << directory.string() << '\n';
       return run_with(trial, recorder, directory);
+    } else {
+      static_assert(Trial<F, config_type>,
+                    "rung::tuner::run: the trial must be callable in one of these forms, where Config is the "
+                    "scheduler's config_type:\n"
+                    "  void (const Config&, rung::reporter&)                          -- blocking, on a worker thread\n"
+                    "  rung::awaitable<void> (const Config&, rung::async_reporter&)   -- coroutine, on the io_context");
+      return {};  // never reached: keeps a missing-return error out
     }
   }
 

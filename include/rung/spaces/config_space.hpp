@@ -40,7 +40,8 @@ class config_space {
   using config_type = configuration<Hyperparameters...>;
   using partial_type = partial_configuration<Hyperparameters...>;
   static constexpr std::size_t size = sizeof...(Hyperparameters);
-  static constexpr std::size_t encoded_dims = (Hyperparameters::encoded_dims + ...);
+  // Folded from 0: with no hyperparameters, the assertion above is the only error.
+  static constexpr std::size_t encoded_dims = (std::size_t{0} + ... + Hyperparameters::encoded_dims);
   static constexpr bool is_finite = (Hyperparameters::domain_type::is_finite && ...);
   using encoded_type = std::array<double, encoded_dims>;
 

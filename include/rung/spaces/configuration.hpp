@@ -80,14 +80,14 @@ class configuration {
     if constexpr (!has<Name>) {
       static_cast<void>(sizeof(detail::no_hyperparameter_named<Name>));
       return Expected{};  // never reached: keeps follow-on errors out of the caller
-    } else if constexpr (!std::is_same_v<value_type_of<Name>, Expected>) {
+    } else if constexpr (std::is_same_v<value_type_of<Name>, Expected>) {
+      return get<Name>();
+    } else {
       static_assert(std::is_same_v<value_type_of<Name>, Expected>,
                     "rung: the hyperparameter is read as a type it does not hold: randint/lograndint "
                     "hold std::int64_t, uniform/loguniform/finrange double, string choices "
                     "std::string_view");
-      return Expected{};
-    } else {
-      return get<Name>();
+      return Expected{};  // never reached: keeps follow-on errors out of the caller
     }
   }
 
@@ -123,13 +123,16 @@ class partial_configuration {
   template <fixed_string Name, class Value>
   constexpr partial_configuration& set(const Value& value) & {
     constexpr std::size_t index = detail::index_of_name<Name, Hyperparameters...>();
-    if constexpr (index < sizeof...(Hyperparameters)) {
-      using held = typename std::tuple_element_t<index, values_type>::value_type;
-      static_assert(std::is_convertible_v<const Value&, held>,
-                    "rung: the value given cannot be held by this hyperparameter");
-      std::get<index>(values_) = held(value);
-    } else {
+    if constexpr (index >= sizeof...(Hyperparameters)) {
       static_cast<void>(sizeof(detail::no_hyperparameter_named<Name>));
+    } else {
+      using held = typename std::tuple_element_t<index, values_type>::value_type;
+      if constexpr (std::is_convertible_v<const Value&, held>) {
+        std::get<index>(values_) = held(value);
+      } else {
+        static_assert(std::is_convertible_v<const Value&, held>,
+                      "rung: the value given cannot be held by this hyperparameter");
+      }
     }
     return *this;
   }

@@ -103,25 +103,37 @@ constexpr auto logfinrange(double lower, double upper, Size size) {
 template <fixed_string Name, detail::choice_value First, detail::choice_value... Rest>
 constexpr auto choice(const First& first, const Rest&... rest) {
   using value_type = detail::normalized_t<First>;
-  static_assert((std::is_same_v<value_type, detail::normalized_t<Rest>> && ...),
-                "rung::choice: all values must have the same kind (all integers, all reals or all strings)");
-  return detail::make_hyperparameter<Name>(finite_set<value_type, 1 + sizeof...(Rest), false>{
-      {value_type(first), value_type(rest)...}});
+  if constexpr ((std::is_same_v<value_type, detail::normalized_t<Rest>> && ...)) {
+    return detail::make_hyperparameter<Name>(finite_set<value_type, 1 + sizeof...(Rest), false>{
+        {value_type(first), value_type(rest)...}});
+  } else {
+    static_assert((std::is_same_v<value_type, detail::normalized_t<Rest>> && ...),
+                  "rung::choice: all values must have the same kind (all integers, all reals or all strings)");
+    // Never reached: a hyperparameter of the first value alone keeps follow-on errors out.
+    return detail::make_hyperparameter<Name>(finite_set<value_type, 1, false>{{value_type(first)}});
+  }
 }
 
 template <fixed_string Name, detail::choice_value First, detail::choice_value... Rest>
 constexpr auto ordinal(const First& first, const Rest&... rest) {
   using value_type = detail::normalized_t<First>;
-  static_assert((std::is_same_v<value_type, detail::normalized_t<Rest>> && ...),
-                "rung::ordinal: all values must have the same kind (all integers, all reals or all strings)");
-  return detail::make_hyperparameter<Name>(finite_set<value_type, 1 + sizeof...(Rest), true>{
-      {value_type(first), value_type(rest)...}});
+  if constexpr ((std::is_same_v<value_type, detail::normalized_t<Rest>> && ...)) {
+    return detail::make_hyperparameter<Name>(finite_set<value_type, 1 + sizeof...(Rest), true>{
+        {value_type(first), value_type(rest)...}});
+  } else {
+    static_assert((std::is_same_v<value_type, detail::normalized_t<Rest>> && ...),
+                  "rung::ordinal: all values must have the same kind (all integers, all reals or all strings)");
+    // Never reached: a hyperparameter of the first value alone keeps follow-on errors out.
+    return detail::make_hyperparameter<Name>(finite_set<value_type, 1, true>{{value_type(first)}});
+  }
 }
 
 template <fixed_string Name>
 constexpr auto choice() {
   static_assert(Name.size() == 0 && Name.size() != 0,
                 "rung::choice needs at least one value: choice<\"name\">(a, b, ...)");
+  // Never reached: a hyperparameter keeps follow-on errors out of the space that holds it.
+  return detail::make_hyperparameter<Name>(constant_value<double>{0.0});
 }
 
 template <fixed_string Name, detail::choice_value Value>
