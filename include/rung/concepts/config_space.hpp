@@ -26,8 +26,9 @@ struct scalar_finder_archetype {
 };
 }  // namespace detail
 
+// Semiregular: trial records and results hold a Config{} until one is given.
 template <class Config>
-concept Configuration = std::copyable<Config> && std::equality_comparable<Config> &&
+concept Configuration = std::semiregular<Config> && std::equality_comparable<Config> &&
                         requires(const Config& config, detail::value_visitor_archetype visit) {
                           config.for_each(visit);
                         };
@@ -48,6 +49,8 @@ concept ConfigSpace =
       space.append_json(out, config);
       { space.from_scalars(find) } -> std::same_as<typename Space::config_type>;
       { space.describe_json() } -> std::convertible_to<std::string>;
+      // Named, since grid search holds the grid as a member.
+      { space.grid(std::size_t{5}) } -> std::same_as<typename Space::grid_type>;
       { space.grid(std::size_t{5}).size() } -> std::same_as<std::uint64_t>;
       { space.grid(std::size_t{5}).at(std::uint64_t{0}) } -> std::same_as<typename Space::config_type>;
     };

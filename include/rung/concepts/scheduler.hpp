@@ -22,9 +22,10 @@
 
 namespace rung {
 
+// Move-constructible: the drivers (and median_stopping) hold it by value.
 template <class S>
 concept Scheduler =
-    Configuration<typename S::config_type> &&
+    std::move_constructible<S> && Configuration<typename S::config_type> &&
     requires(S& scheduler, const S& const_scheduler, trial_id id, const observation& obs, trial_end how) {
       { scheduler.suggest(id) } -> std::same_as<suggestion<typename S::config_type>>;
       { scheduler.on_report(obs) } -> std::same_as<decision>;

@@ -14,8 +14,9 @@
 
 namespace rung {
 
+// Move-constructible: schedulers hold their searcher by value.
 template <class S>
-concept Searcher = ConfigSpace<typename S::space_type> &&
+concept Searcher = std::move_constructible<S> && ConfigSpace<typename S::space_type> &&
                    std::same_as<typename S::config_type, typename S::space_type::config_type> &&
                    requires(S& searcher, const S& const_searcher, trial_id id) {
                      { searcher.suggest(id) } -> std::same_as<std::optional<typename S::config_type>>;
