@@ -3,9 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/transform.hpp>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "rung/drivers/tuner.hpp"
 #include "rung/schedulers/fifo.hpp"
@@ -71,12 +76,12 @@ TEST_CASE("load_experiment gives back every report, trial and the best configura
     CHECK(read.status == "Completed");
     const auto restored = space.from_scalars([&](std::string_view name) { return read.find(name); });
     CHECK(restored == trial.config);  // bit for bit through the journal
-    const auto curve = loaded.curve(trial.id);
+    const auto curve = loaded.curve(trial.id) | ranges::to<std::vector>();
     REQUIRE(curve.size() == 4);
     for (std::size_t i = 0; i < curve.size(); ++i) {
-      CHECK(curve[i]->resource == static_cast<double>(i + 1));
-      CHECK(curve[i]->metrics[0] == loss(trial.config, static_cast<std::int64_t>(i + 1)));
-      CHECK(curve[i]->metrics[1] == 1 - loss(trial.config, static_cast<std::int64_t>(i + 1)));
+      CHECK(curve[i].resource == static_cast<double>(i + 1));
+      CHECK(curve[i].metrics[0] == loss(trial.config, static_cast<std::int64_t>(i + 1)));
+      CHECK(curve[i].metrics[1] == 1 - loss(trial.config, static_cast<std::int64_t>(i + 1)));
     }
   }
   const auto* best = loaded.best_trial();
@@ -89,7 +94,7 @@ TEST_CASE("the incumbent only improves, ends at the best value and starts with t
   temp_dir dir;
   const auto result = run_tuning(dir.path);
   const auto loaded = rung::load_experiment(result.experiment_dir);
-  const auto incumbent = loaded.incumbent();
+  const auto incumbent = loaded.incumbent() | ranges::to<std::vector>();
   REQUIRE(!incumbent.empty());
   CHECK(incumbent.front().time == loaded.rows.front().tuner_time);
   for (std::size_t i = 1; i < incumbent.size(); ++i) {
@@ -97,6 +102,34 @@ TEST_CASE("the incumbent only improves, ends at the best value and starts with t
     CHECK(incumbent[i].time >= incumbent[i - 1].time);
   }
   CHECK(incumbent.back().best == result.best_metric);
+}
+
+TEST_CASE("the results are views that compose with range-v3 pipelines") {
+  temp_dir dir;
+  const auto result = run_tuning(dir.path);
+  const auto loaded = rung::load_experiment(result.experiment_dir);
+  const auto accuracies = loaded.metric_values("accuracy") | ranges::to<std::vector>();
+  REQUIRE(accuracies.size() == loaded.rows.size());
+  for (std::size_t i = 0; i < accuracies.size(); ++i) CHECK(accuracies[i] == loaded.rows[i].metrics[1]);
+  CHECK_THROWS_WITH_AS(loaded.metric_values("los"), doctest::Contains("no metric 'los'"), std::invalid_argument);
+
+  // Each trial's last report, through a pipeline of the user's own: 8 trials ran to epoch 4.
+  const auto last_reports = loaded.rows | ranges::views::filter([](const rung::experiment_row& row) {
+                              return row.resource == 4;
+                            }) |
+                            ranges::views::transform([](const rung::experiment_row& row) { return row.trial; }) |
+                            ranges::to<std::vector>();
+  CHECK(last_reports.size() == 8);
+  // A view walks the rows as they are: a curve sees every row of its trial, in order.
+  for (const auto& trial : loaded.trials) {
+    double previous = 0;
+    for (const auto& row : loaded.curve(trial.id)) {
+      CHECK(row.trial == trial.id);
+      CHECK(row.resource == previous + 1);
+      previous = row.resource;
+    }
+    CHECK(previous == 4);
+  }
 }
 
 TEST_CASE("a journal cut off mid-line still loads what was completely written") {

@@ -106,9 +106,9 @@ TEST_CASE("a paused blocking trial keeps its state and goes on where it stopped"
   check_every_trial_completed_once_with_three_reports(result, result.experiment_dir);
   const auto loaded = rung::load_experiment(result.experiment_dir);
   for (const auto& trial : result.trials) {
-    const auto curve = loaded.curve(trial.id);
+    const auto curve = loaded.curve(trial.id) | ranges::to<std::vector>();
     REQUIRE(curve.size() == 3);
-    CHECK(curve[2]->metrics[0] == doctest::Approx(trial.config.get<"x">() + 3.0));
+    CHECK(curve[2].metrics[0] == doctest::Approx(trial.config.get<"x">() + 3.0));
   }
 }
 

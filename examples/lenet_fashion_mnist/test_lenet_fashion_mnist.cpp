@@ -136,9 +136,9 @@ TEST_CASE("asha-promotion resumes a paused trial where it stopped") {
   const auto experiment = rung::load_experiment(outcome.experiment_dir);
   std::size_t resumed = 0;
   for (const auto& trial : experiment.trials) {
-    const auto curve = experiment.curve(trial.id);
-    for (std::size_t i = 0; i < curve.size(); ++i) CHECK(curve[i]->resource == static_cast<double>(i + 1));
-    if (curve.size() > 2 && curve[1]->decision == "PAUSE") ++resumed;
+    const auto curve = experiment.curve(trial.id) | ranges::to<std::vector>();
+    for (std::size_t i = 0; i < curve.size(); ++i) CHECK(curve[i].resource == static_cast<double>(i + 1));
+    if (curve.size() > 2 && curve[1].decision == "PAUSE") ++resumed;
   }
   CHECK(resumed >= 1);
 }

@@ -11,11 +11,11 @@
 #include <filesystem>
 #include <limits>
 #include <optional>
-#include <range/v3/numeric/accumulate.hpp>
+#include <range/v3/range/conversion.hpp>
 #include <range/v3/view/filter.hpp>
 #include <range/v3/view/partial_sum.hpp>
 #include <range/v3/view/transform.hpp>
-#include <range/v3/range/conversion.hpp>
+#include <range/v3/view/unique.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -89,30 +89,35 @@ class experiment {
     return row == nullptr ? nullptr : &trials.at(static_cast<std::size_t>(row->trial));
   }
 
-  // The best metric so far after each report that improved it.
-  [[nodiscard]] std::vector<incumbent_point> incumbent() const {
-    const std::size_t index = metric_index(metadata.metric);
-    const rung::mode direction = metadata.mode;
-    auto points = rows | ranges::views::transform([index](const experiment_row& row) {
-                    return incumbent_point{row.tuner_time, row.metrics[index], row.trial};
-                  }) |
-                  ranges::views::partial_sum([direction](const incumbent_point& so_far, const incumbent_point& next) {
-                    return better(direction, next.best, so_far.best) ? next : so_far;
-                  }) |
-                  ranges::to<std::vector>();
-    std::vector<incumbent_point> improvements;
-    for (const auto& point : points) {
-      if (improvements.empty() || point.trial != improvements.back().trial || point.best != improvements.back().best) {
-        improvements.push_back(point);
-      }
-    }
-    return improvements;
-  }
+  // The views below are range-v3 views over `rows`, computed as they are
+  // walked (valid while the experiment lives): compose them with range-v3
+  // pipelines, or collect one with `| ranges::to<std::vector>()`.
 
   // The reports of one trial, in order: its learning curve.
-  [[nodiscard]] std::vector<const experiment_row*> curve(trial_id id) const {
-    return rows | ranges::views::filter([id](const experiment_row& row) { return row.trial == id; }) |
-           ranges::views::transform([](const experiment_row& row) { return &row; }) | ranges::to<std::vector>();
+  [[nodiscard]] auto curve(trial_id id) const {
+    return ranges::views::filter(rows, [id](const experiment_row& row) { return row.trial == id; });
+  }
+
+  // One metric's value in every report, in report order.
+  [[nodiscard]] auto metric_values(std::string_view name) const {
+    return ranges::views::transform(rows, [index = metric_index(name)](const experiment_row& row) {
+      return row.metrics[index];
+    });
+  }
+
+  // The best metric so far after each report that improved it.
+  [[nodiscard]] auto incumbent() const {
+    const rung::mode direction = metadata.mode;
+    return ranges::views::transform(rows,
+                                    [index = metric_index(metadata.metric)](const experiment_row& row) {
+                                      return incumbent_point{row.tuner_time, row.metrics[index], row.trial};
+                                    }) |
+           ranges::views::partial_sum([direction](const incumbent_point& so_far, const incumbent_point& next) {
+             return better(direction, next.best, so_far.best) ? next : so_far;
+           }) |
+           ranges::views::unique([](const incumbent_point& earlier, const incumbent_point& later) {
+             return earlier.trial == later.trial && earlier.best == later.best;
+           });
   }
 };
 

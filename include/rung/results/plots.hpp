@@ -276,9 +276,9 @@ inline std::string render_learning_curves_plot(const experiment& experiment) {
   std::vector<plot_series> curves;
   for (const auto& trial : experiment.trials) {
     plot_series curve{.markers = true};
-    for (const auto* row : experiment.curve(trial.id)) {
-      curve.x.push_back(row->tuner_time);
-      curve.y.push_back(row->metrics[metric]);
+    for (const auto& row : experiment.curve(trial.id)) {
+      curve.x.push_back(row.tuner_time);
+      curve.y.push_back(row.metrics[metric]);
     }
     if (!curve.x.empty()) curves.push_back(std::move(curve));
   }
