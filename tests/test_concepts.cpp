@@ -337,6 +337,8 @@ template rung::simulation_result<archetype_config> rung::simulate(archetype::sch
                                                                   const archetype::benchmark<>&,
                                                                   rung::simulator_options);
 template rung::any_stop_criterion::any_stop_criterion(archetype::stop_criterion<>);
+template struct rung::stop_when_either<rung::stop_criterion, archetype::stop_criterion<>>;
+template struct rung::stop_when_both<archetype::stop_criterion<>, rung::stop_criterion>;
 
 TEST_CASE("the factory functions take the archetypes: a scheduler over an archetype searcher starts its trials") {
   auto fifo = rung::fifo(archetype::searcher<>(archetype::space<>(0.5)), {.metric = "loss", .max_t = 3});
