@@ -16,14 +16,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -34,11 +32,7 @@
 
 #include "rung/drivers/subprocess/subprocess_trial.hpp"
 #include "rung/drivers/tuner.hpp"
-#include "rung/schedulers/asha.hpp"
-#include "rung/schedulers/fifo.hpp"
-#include "rung/schedulers/median_stopping.hpp"
-#include "rung/schedulers/synchronous_hyperband.hpp"
-#include "rung/searchers/random_search.hpp"
+#include "rung/factory.hpp"
 #include "rung/spaces/dynamic_config_space.hpp"
 #include "rung/util/json_fields.hpp"
 #include "rung_tune_launch.hpp"
@@ -52,7 +46,6 @@ using rung::detail::json_value;
 
 // Bounds on settings, checked before any conversion: a value beyond them is a
 // mistake that would overflow, or allocate until memory runs out.
-constexpr std::int64_t max_int64 = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t max_workers = 100'000;                   // trials at once, and GPUs per trial
 constexpr std::uintmax_t max_settings_bytes = std::uintmax_t{16} << 20U;  // a settings file: 16 MiB
 
@@ -93,7 +86,8 @@ constexpr std::string_view settings_fields =
     "                synchronous_hyperband: grace_period, reduction_factor, brackets, iterations,\n"
     "                parallel_brackets; median_stopping: running_average, grace_time, grace_population,\n"
     "                rank_cutoff\n"
-    "  searcher      seed (0 to 2^63-1)\n"
+    "  searcher      name (random or grid; default random), seed (0 to 2^63-1, also asha's bracket draw);\n"
+    "                grid: num_samples (grid points per interval, 1 to 1000), shuffle\n"
     "  tuner         n_workers (1 to 100000), max_num_trials_started, max_num_trials_completed,\n"
     "                max_wallclock_time, max_failures, print_update_interval, metrics (recorded in results.csv\n"
     "                besides the scheduler's; the script's st_worker_time and st_worker_iter always are),\n"
@@ -191,16 +185,6 @@ int tune(Scheduler scheduler, rung::tuner_options options, const rung::subproces
   return rung_tune::ending(result, tuner.options());
 }
 
-// The number of brackets of a full Hyperband: one per rung level.
-std::int64_t all_brackets(std::int64_t grace_period, double reduction_factor, std::int64_t max_t) {
-  std::int64_t brackets = 1;
-  for (double level = static_cast<double>(grace_period) * reduction_factor; level <= static_cast<double>(max_t);
-       level *= reduction_factor) {
-    ++brackets;
-  }
-  return brackets;
-}
-
 // Linux's limits on what a program is started with: one argument at most 32
 // pages, and every argument and environment string together at most ARG_MAX.
 constexpr std::size_t max_argument_bytes = 32 * 4096;
@@ -259,27 +243,28 @@ void check_command_line(const rung::dynamic_config_space& space, const rung::sub
   }
 }
 
-// The schedulers use as many brackets as the rung levels give, as Syne Tune
-// does; more asked for in a settings file is a mistake, not a wish to clamp.
-void check_brackets(const json_fields& fields, std::optional<std::int64_t> asked, std::size_t available) {
-  if (asked && static_cast<std::uint64_t>(*asked) > available) {
-    fields.bad("brackets", json_value(*asked),
-               "must be at most " + std::to_string(available) + ", one per rung level (grace_period to max_t)");
+// The script's own st_worker_time and st_worker_iter (syne_tune.Reporter adds them to every line) are
+// recorded: they fill results.csv's columns of those names, as in Syne Tune's results.
+void record_worker_columns(rung::tuner_options& options, const std::string& metric) {
+  if (metric.empty()) return;
+  if (options.metrics.empty()) options.metrics.push_back(metric);
+  for (const std::string_view worker_column : rung::results_worker_columns) {
+    if (std::find(options.metrics.begin(), options.metrics.end(), worker_column) == options.metrics.end()) {
+      options.metrics.emplace_back(worker_column);
+    }
   }
 }
 
-// `file` names the settings file in messages: "tune.json.scheduler.max_t = ...". Returns the exit status.
+// `file` names the settings file in messages: "tune.json.scheduler.max_t = ...". The searcher and the
+// scheduler come from the library's factory (rung/factory.hpp). Returns the exit status.
 int run(const json_value& document, const std::vector<std::string>& program, const std::string& file,
         const launch& how) {
   json_fields top(&document, file);
   const auto* space_json = top.raw("config_space");
   if (space_json == nullptr) top.bad("config_space", json_value(), "missing: the hyperparameters to tune");
   const auto space = rung::dynamic_config_space::from_json_value(*space_json, file + ".config_space");
-
-  json_fields searcher_fields(top.raw("searcher"), file + ".searcher");
-  const auto seed = static_cast<std::uint64_t>(searcher_fields.integer("seed", 0, max_int64).value_or(0));
-  searcher_fields.finish();
-  auto searcher = rung::random_searcher(space, {.seed = seed});
+  const auto* searcher_json = top.raw("searcher");
+  const auto* scheduler_json = top.raw("scheduler");
 
   json_fields tuner_fields(top.raw("tuner"), file + ".tuner");
   rung::tuner_options options;
@@ -296,30 +281,8 @@ int run(const json_value& document, const std::vector<std::string>& program, con
   options.experiment_root = tuner_fields.text("experiment_root").value_or(options.experiment_root.string());
   tuner_fields.finish();
 
-  json_fields scheduler_fields(top.raw("scheduler"), file + ".scheduler");
-  const std::string name =
-      scheduler_fields.word("name", {"fifo", "asha", "hyperband", "synchronous_hyperband", "median_stopping"})
-          .value_or("fifo");
-  const std::string metric = scheduler_fields.text("metric").value_or("");
-  const auto mode =
-      scheduler_fields.word("mode", {"min", "max"}).value_or("min") == "min" ? rung::mode::min : rung::mode::max;
-  const std::string resource_attr = scheduler_fields.text("resource_attr").value_or("epoch");
-  // Or max_t: the constant hyperparameter holding the maximum resource (the seeds' "max_epochs").
-  const std::string max_resource_attr = scheduler_fields.text("max_resource_attr").value_or("");
-
-  // The script's own st_worker_time and st_worker_iter (syne_tune.Reporter adds them to every line) are
-  // recorded: they fill results.csv's columns of those names, as in Syne Tune's results.
-  if (!metric.empty()) {
-    if (options.metrics.empty()) options.metrics.push_back(metric);
-    for (const std::string_view worker_column : rung::results_worker_columns) {
-      if (std::find(options.metrics.begin(), options.metrics.end(), worker_column) == options.metrics.end()) {
-        options.metrics.emplace_back(worker_column);
-      }
-    }
-  }
-
   json_fields trial_fields(top.raw("trial"), file + ".trial");
-  rung::subprocess_options trial{.command = program, .resource_attr = resource_attr};
+  rung::subprocess_options trial{.command = program};
   trial.pass_args_as_json = trial_fields.boolean("pass_args_as_json").value_or(false);
   constexpr double max_seconds = rung::subprocess_trial::max_seconds;
   trial.timeout = trial_fields.number("timeout", 0, max_seconds).value_or(0.0);
@@ -328,74 +291,18 @@ int run(const json_value& document, const std::vector<std::string>& program, con
   trial.gpus.devices = trial_fields.integers("gpus").value_or(std::vector<int>{});
   trial.gpus.gpus_per_trial =
       static_cast<std::size_t>(trial_fields.integer("gpus_per_trial", 1, max_workers).value_or(1));
-  trial.max_resource_attr = max_resource_attr;  // a promoted run ends by itself at its rung
   trial.json_constants = space.json_constants();
   trial_fields.finish();
   top.finish();
-  check_command_line(space, trial, options, file);
 
-  if (name == "fifo" || name == "median_stopping") {
-    const rung::fifo_options fifo{.metric = metric,
-                                  .mode = mode,
-                                  .resource_attr = resource_attr,
-                                  .max_t = scheduler_fields.number("max_t"),
-                                  .max_resource_attr = max_resource_attr};
-    if (name == "fifo") {
-      scheduler_fields.finish();
-      return tune(rung::fifo(std::move(searcher), fifo), std::move(options), trial, how);
-    }
-    rung::median_stopping_options median;
-    median.running_average = scheduler_fields.boolean("running_average").value_or(median.running_average);
-    median.grace_time = scheduler_fields.number("grace_time").value_or(median.grace_time);
-    median.grace_population = scheduler_fields.integer("grace_population").value_or(median.grace_population);
-    median.rank_cutoff = scheduler_fields.number("rank_cutoff").value_or(median.rank_cutoff);
-    scheduler_fields.finish();
-    return tune(rung::median_stopping(rung::fifo(std::move(searcher), fifo), median), std::move(options),
-                trial, how);
-  }
-  const auto max_t = scheduler_fields.integer("max_t");
-  const auto grace_period = scheduler_fields.integer("grace_period").value_or(1);
-  const auto reduction_factor = scheduler_fields.number("reduction_factor").value_or(3.0);
-  if (name == "synchronous_hyperband") {
-    const rung::synchronous_hyperband_options hyperband{
-        .metric = metric,
-        .mode = mode,
-        .resource_attr = resource_attr,
-        .grace_period = grace_period,
-        .reduction_factor = reduction_factor,
-        .max_t = max_t,
-        .max_resource_attr = max_resource_attr,
-        .brackets = scheduler_fields.integer("brackets"),
-        .iterations = scheduler_fields.integer("iterations").value_or(0),
-        .parallel_brackets = scheduler_fields.boolean("parallel_brackets").value_or(false)};
-    scheduler_fields.finish();
-    auto scheduler = rung::synchronous_hyperband(std::move(searcher), hyperband);
-    check_brackets(scheduler_fields, hyperband.brackets, scheduler.brackets().size());
-    return tune(std::move(scheduler), std::move(options), trial, how);
-  }
-  rung::asha_options asha_settings{.metric = metric,
-                                   .mode = mode,
-                                   .resource_attr = resource_attr,
-                                   .grace_period = grace_period,
-                                   .reduction_factor = reduction_factor,
-                                   .max_t = max_t,
-                                   .max_resource_attr = max_resource_attr};
-  asha_settings.type = scheduler_fields.word("type", {"stopping", "promotion"}).value_or("stopping") == "stopping"
-                           ? rung::asha_type::stopping
-                           : rung::asha_type::promotion;
-  const auto brackets = scheduler_fields.integer("brackets");
-  auto top_resource = max_t;
-  const auto& names = space.names();
-  if (!top_resource && std::find(names.begin(), names.end(), max_resource_attr) != names.end()) {
-    top_resource = static_cast<std::int64_t>(rung::as_double(space.midpoint().at(max_resource_attr)));
-  }
-  asha_settings.brackets = brackets.value_or(
-      name == "hyperband" && top_resource ? all_brackets(grace_period, reduction_factor, *top_resource) : 1);
-  asha_settings.seed = seed;
-  scheduler_fields.finish();
-  auto scheduler = rung::asha(std::move(searcher), asha_settings);
-  check_brackets(scheduler_fields, brackets, scheduler.num_brackets());
-  return tune(std::move(scheduler), std::move(options), trial, how);
+  return rung::with_scheduler(space, searcher_json, scheduler_json, file,
+                              [&](auto scheduler, const rung::scheduler_core& core) {
+                                trial.resource_attr = core.resource_attr;
+                                trial.max_resource_attr = core.max_resource_attr;  // a promoted run ends at its rung
+                                record_worker_columns(options, core.metric);
+                                check_command_line(space, trial, options, file);
+                                return tune(std::move(scheduler), std::move(options), trial, how);
+                              });
 }
 
 // A settings file's text: a directory or an oversized file is named; a UTF-8
