@@ -468,6 +468,8 @@ TEST_CASE("promotion: every start and resume says where the trial will pause nex
   REQUIRE(std::get<rung::resume_trial>(to_the_top).trial == 0);
   CHECK(run_to(to_the_top) == 9.0);  // the last stretch: to the maximum resource
 
+  // Stopping plans no pause: a trial no rung stops runs to the maximum resource.
   auto stopping = example_a();
-  CHECK_FALSE(run_to(stopping.suggest(0)));
+  CHECK(run_to(stopping.suggest(0)) == static_cast<double>(stopping.ladder().max_resource()));
+  CHECK(stopping.ladder().max_resource() == 27);  // space27's "epochs"
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <set>
 
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
@@ -121,6 +122,8 @@ struct run_to_check {
   std::int64_t reports = 0;
   std::int64_t stretches = 0;  // ended by a pause or a stop
   std::int64_t off = 0;        // past run_to, or a pause or stop anywhere else
+  std::int64_t beyond = 0;     // a report past run_to, or with none
+  std::set<double> targets;    // every run_to seen
 
   rung::awaitable<void> operator()(const lc::config& config, rung::async_reporter& reporter) {
     for (auto epoch = static_cast<std::int64_t>(reporter.resume_from()) + 1; epoch <= lc::max_resource; ++epoch) {
@@ -131,6 +134,11 @@ struct run_to_check {
       // Paused in memory, report() returns once the trial is resumed, with run_to set anew.
       const bool ends_here = decision != rung::decision::continue_trial || reporter.run_to() != run_to;
       if (!run_to || resource > *run_to || ends_here != (resource == *run_to)) ++off;
+      if (!run_to || resource > *run_to) {
+        ++beyond;
+      } else {
+        targets.insert(*run_to);
+      }
       if (ends_here) ++stretches;
       if (decision == rung::decision::pause_trial || decision == rung::decision::stop_trial) co_return;
     }
@@ -171,7 +179,10 @@ TEST_CASE("reporter.run_to() is where the scheduler pauses the trial next, or it
                     .record_results = false,
                     .log = nullptr});
   asha.run(std::ref(stopping));
-  CHECK(stopping.off == stopping.reports);  // no run_to: stopping ASHA plans no pause
+  // Stopping ASHA plans no pause: run_to is the maximum resource throughout.
+  CHECK(stopping.reports > 0);
+  CHECK(stopping.beyond == 0);
+  CHECK(stopping.targets == std::set<double>{81});
 }
 
 TEST_CASE("metadata names the scheduler's variant") {

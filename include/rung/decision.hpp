@@ -73,12 +73,14 @@ enum class trial_end : std::uint8_t {
   failed,     // the callable threw
 };
 
-// What a free worker should do next. run_to: the resource at which the
-// scheduler will next pause the trial (promotion ASHA: its next rung level;
-// synchronous Hyperband: its rung's level), or its maximum resource on its
-// last stretch; nullopt when the scheduler plans no pause (it may still stop
-// the trial). A trial that checkpoints may end there by itself, as Syne
-// Tune's LocalBackend has it do through max_resource_attr.
+// What a free worker should do next. run_to: the resource to run the trial
+// to, unless a report's decision stops it first: where the scheduler will
+// next pause it (promotion ASHA: its next rung level; synchronous Hyperband:
+// its rung's level), else its maximum resource (max_t, or the configuration's
+// max_resource_attr). nullopt only when the scheduler knows no maximum (fifo
+// with neither). A trial that checkpoints may end there by itself, as Syne
+// Tune's LocalBackend has it do through max_resource_attr; an ask/tell loop
+// need compute no rung level of its own.
 template <class Config>
 struct start_trial {
   Config config;

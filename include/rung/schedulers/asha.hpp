@@ -187,10 +187,11 @@ class asha_scheduler {
   }
 
   // Promotion: a trial running to `milestone` pauses at its level, or at the
-  // top runs to the maximum resource. Stopping plans no pause.
-  [[nodiscard]] std::optional<double> run_to(std::size_t milestone) const {
-    if (options_.type != asha_type::promotion) return std::nullopt;
-    return static_cast<double>(ladder().level(milestone));  // the maximum resource at the top
+  // top runs to the maximum resource. Stopping plans no pause: a trial not
+  // stopped at a rung runs to the maximum resource.
+  [[nodiscard]] double run_to(std::size_t milestone) const {
+    return static_cast<double>(options_.type == asha_type::promotion ? ladder().level(milestone)
+                                                                      : ladder().max_resource());
   }
 
   // Syne Tune's StoppingRungSystem: the highest of the trial's rungs at or

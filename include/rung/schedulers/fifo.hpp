@@ -39,8 +39,9 @@ class fifo_scheduler {
     detail::require_trial_id("fifo_scheduler", new_id);
     auto config = searcher_.suggest(new_id);
     if (!config) return search_exhausted{};
-    if (!max_resource_.fixed()) trial_limits_.set(new_id, max_resource_(*config));
-    return start_trial<config_type>{std::move(*config)};
+    const std::optional<double> limit = max_resource_(*config);
+    if (!max_resource_.fixed()) trial_limits_.set(new_id, limit);
+    return start_trial<config_type>{std::move(*config), limit};
   }
 
   // Stops only at the maximum resource, when one is known.
