@@ -102,8 +102,9 @@ class tuner {
     const auto description =
         detail::describe_experiment(scheduler_, directory.empty() ? options_.name : directory.filename().string(),
                                     options_.metrics, options_.n_workers, "asio", options_.resume);
-    detail::asio_driver<S, R, F> driver(
-        scheduler_, recorder, trial, options_,
+    auto erased = detail::erase_trial<config_type>(trial);
+    detail::asio_driver<S, R, decltype(erased)> driver(
+        scheduler_, recorder, erased, options_,
         detail::session_options{options_.metrics, scheduler_metric_, options_.stop_criterion, options_.max_failures},
         directory.empty() ? std::filesystem::temp_directory_path() / "rung-trials" : directory / "trials");
     if (options_.resume) {

@@ -33,6 +33,7 @@
 #include "rung/drivers/detail/journal_replay.hpp"
 #include "rung/drivers/detail/process_groups.hpp"
 #include "rung/drivers/detail/stop_signals.hpp"
+#include "rung/drivers/detail/trial_ref.hpp"
 #include "rung/drivers/detail/tuning_session.hpp"
 #include "rung/reporter.hpp"
 #include "rung/results/metric_resolver.hpp"
@@ -43,13 +44,15 @@ namespace rung::detail {
 
 namespace asio = boost::asio;
 
+// F: a blocking_trial_ref or coroutine_trial_ref (trial_ref.hpp), not the
+// user's own trial type.
 template <Scheduler S, class R, class F>
 class asio_driver final : public trial_host {
  public:
   using config_type = typename S::config_type;
   static constexpr bool coroutine_trials = CoroutineTrial<F, config_type>;
 
-  asio_driver(S& scheduler, R& recorder, F& trial, const tuner_options& options, session_options session_settings,
+  asio_driver(S& scheduler, R& recorder, F trial, const tuner_options& options, session_options session_settings,
               std::filesystem::path trials_dir)
       : session_(scheduler, recorder, std::move(session_settings)),
         metrics_(session_.options().metric_names, session_.options().scheduler_metric),
@@ -470,20 +473,12 @@ class asio_driver final : public trial_host {
   asio::io_context io_{1};
   tuning_session<S, R> session_;
   metric_resolver metrics_;
-  F& trial_;
+  F trial_;  // a trial_ref: the driver is compiled once for every trial type
   const tuner_options& options_;
   std::filesystem::path trials_dir_;
   asio::steady_timer supervisor_timer_;
   std::optional<signal_watch> signals_;  // with handle_signals, while run() runs; only on the io_context
-  // A trial type whose state cannot stay in memory (a child process) declares
-  // `static constexpr bool pause_in_memory = false`: it is asked to return.
-  const bool pause_in_memory_ = [&] {
-    if constexpr (requires { F::pause_in_memory; }) {
-      return options_.pause_in_memory && bool{F::pause_in_memory};
-    } else {
-      return options_.pause_in_memory;
-    }
-  }();
+  const bool pause_in_memory_ = options_.pause_in_memory && trial_.pauses_in_memory();
   std::chrono::steady_clock::time_point start_;
   double resumed_at_ = 0.0;          // tuner time at which a resumed tuning goes on
   std::vector<trial_id> relaunch_;   // trials running when the earlier run ended: called again first
