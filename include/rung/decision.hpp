@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -103,6 +104,29 @@ struct search_exhausted {};
 // Whether a suggestion may start a new trial. A driver that may start no more
 // (max_num_trials_started reached) still lets paused trials be promoted.
 enum class trial_admission : std::uint8_t { new_or_paused, paused_only };
+
+// Which paused trials a free worker may resume. A driver whose paused trials
+// stay in memory where they ran (a trial paused on an MPI rank) lets a slot
+// resume only its own; a scheduler then promotes the best trial the filter
+// allows, or starts a new one, or waits. Not owning: the predicate outlives
+// the suggest call it is passed to. Default: every paused trial.
+class resume_filter {
+ public:
+  resume_filter() = default;
+  template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, resume_filter> && std::is_invocable_r_v<bool, const F&, trial_id>)
+  resume_filter(const F& may_resume)  // NOLINT(google-explicit-constructor): a lambda passes as is
+      : object_(&may_resume), call_([](const void* object, trial_id id) -> bool {
+          return (*static_cast<const F*>(object))(id);
+        }) {}
+
+  [[nodiscard]] bool operator()(trial_id id) const { return call_ == nullptr || call_(object_, id); }
+  [[nodiscard]] bool allows_all() const noexcept { return call_ == nullptr; }
+
+ private:
+  const void* object_ = nullptr;
+  bool (*call_)(const void*, trial_id) = nullptr;
+};
 
 template <class Config>
 using suggestion = std::variant<start_trial<Config>, resume_trial, wait_for_trials, search_exhausted>;

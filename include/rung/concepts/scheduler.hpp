@@ -44,6 +44,15 @@ template <class S>
 concept SchedulerWithAdmission = requires(S& scheduler, trial_id id) {
   { scheduler.suggest(id, trial_admission::paused_only) } -> std::same_as<suggestion<typename S::config_type>>;
 };
+// Optional: suggest(new_id, admission, resume_filter), which resumes only
+// paused trials the filter allows (drivers whose paused trials live on one
+// machine of many); rung's multi-fidelity schedulers have it.
+template <class S>
+concept SchedulerWithResumeFilter = requires(S& scheduler, trial_id id, resume_filter may_resume) {
+  {
+    scheduler.suggest(id, trial_admission::new_or_paused, may_resume)
+  } -> std::same_as<suggestion<typename S::config_type>>;
+};
 }  // namespace detail
 
 }  // namespace rung
