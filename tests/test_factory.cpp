@@ -311,3 +311,18 @@ TEST_CASE("the options core: read from any options struct, checked once, and fil
   CHECK_THROWS_WITH_AS(rung::synchronous_hyperband(rung::random_searcher(space), {.metric = "y", .max_t = -1}),
                        "synchronous_hyperband: options.max_t = -1: must be positive", std::invalid_argument);
 }
+
+TEST_CASE("the factory reads a whole settings text, and refuses one that is not an object") {
+  const auto kind = rung::with_scheduler(
+      space, R"({"searcher": {"seed": 3}, "scheduler": {"name": "asha", "metric": "loss", "max_t": 9}})", "tune.json",
+      [](auto scheduler, const rung::scheduler_core& core) {
+        CHECK(core.max_t == 9.0);
+        return kind_of(scheduler);
+      });
+  CHECK(kind == "asha");
+  const auto fallback = rung::with_scheduler(space, R"({"scheduler": {"metric": "loss", "max_t": 9}})", "tune.json",
+                                             [](auto scheduler, const rung::scheduler_core&) { return kind_of(scheduler); });
+  CHECK(fallback == "fifo");  // no name: fifo over random search
+  CHECK_THROWS_WITH_AS(rung::with_scheduler(space, "[1]", "tune.json", [](auto&&, const rung::scheduler_core&) {}),
+                       "tune.json: must be a JSON object", std::invalid_argument);
+}

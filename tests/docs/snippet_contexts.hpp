@@ -48,6 +48,13 @@ inline auto scheduler = rung::asha(rung::random_searcher(space, {.seed = 1}),
 inline rung::trial_id trial_id = 0;
 }  // namespace ask_tell
 
+// The factory: a space read at run time and a trial over it.
+namespace factory {
+inline const auto space = rung::dynamic_config_space::from_json(
+    R"({"learning_rate": {"type": "loguniform", "lower": 0.01, "upper": 1}, "epochs": 27})");
+inline void train(const rung::dynamic_config_space::config_type& /*config*/, rung::reporter& /*reporter*/) {}
+}  // namespace factory
+
 // A tuner whose trials are programs.
 namespace subprocess {
 using namespace tuning;

@@ -2,7 +2,9 @@
 // for how it works and how to add to it).
 #pragma once
 
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "rung/factory/registry.hpp"
@@ -20,6 +22,18 @@ auto with_scheduler(const dynamic_config_space& space, const detail::json_value*
                     const detail::json_value* scheduler_section, const std::string& where, Visitor&& visit) {
   return with_scheduler_from<default_searchers, default_schedulers>(space, searcher_section, scheduler_section, where,
                                                                      std::forward<Visitor>(visit));
+}
+
+// The same from a JSON object's text holding "searcher" and "scheduler"
+// sections (either may be absent: random search, fifo); `where` names the
+// text in errors.
+template <class Visitor>
+auto with_scheduler(const dynamic_config_space& space, std::string_view settings_json, const std::string& where,
+                    Visitor&& visit) {
+  const auto settings = detail::parse_json(settings_json);
+  if (!settings.is_object()) throw std::invalid_argument(where + ": must be a JSON object");
+  return with_scheduler(space, settings.find("searcher"), settings.find("scheduler"), where,
+                        std::forward<Visitor>(visit));
 }
 
 }  // namespace rung
