@@ -23,7 +23,7 @@ LAYERS = [
     ("drivers and factories", ["rung/drivers/", "rung/factory/"]),
     ("area aggregators", [f"rung/{name}.hpp" for name in (
         "concepts", "spaces", "searchers", "schedulers", "results", "drivers", "factory",
-        "subprocess")]),
+        "subprocess", "mpi")]),
     ("everything", ["rung/rung.hpp"]),
 ]
 

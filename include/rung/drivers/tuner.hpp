@@ -78,23 +78,7 @@ class tuner {
   void validate() {
     constexpr std::string_view who = "tuner_options";
     detail::check_workers(who, options_.n_workers);
-    detail::check_experiment_name(who, options_.name);
-    if (options_.resume && (options_.name.empty() || !options_.record_results)) {
-      detail::bad_driver_option(who, "resume", "true",
-                                "name the experiment to resume (.name) and keep record_results on");
-    }
-    if (options_.max_failures < 0) {
-      detail::bad_driver_option(who, "max_failures", detail::to_text(options_.max_failures), "must be >= 0");
-    }
-    if (!(options_.print_update_interval >= 0)) {
-      detail::bad_driver_option(who, "print_update_interval", detail::to_text(options_.print_update_interval),
-                                "must be >= 0 seconds (0: only the final summary)");
-    }
-    if (!(options_.results_update_interval > 0)) {
-      detail::bad_driver_option(who, "results_update_interval", detail::to_text(options_.results_update_interval),
-                                "must be > 0 seconds");
-    }
-    scheduler_metric_ = detail::check_metrics_and_stop(scheduler_, options_.metrics, options_.stop_criterion, who);
+    scheduler_metric_ = detail::check_tuner_options(scheduler_, options_, who);
   }
 
   template <class F, class R>

@@ -33,6 +33,7 @@
 #include "rung/drivers/detail/journal_replay.hpp"
 #include "rung/drivers/detail/process_groups.hpp"
 #include "rung/drivers/detail/stop_signals.hpp"
+#include "rung/drivers/detail/trial_errors.hpp"
 #include "rung/drivers/detail/trial_ref.hpp"
 #include "rung/drivers/detail/tuning_session.hpp"
 #include "rung/reporter.hpp"
@@ -337,13 +338,13 @@ class asio_driver final : public trial_host {
       }
       free_workers_.push_back(relaunch.worker);  // it failed while saving: the kept slot goes back
       --running_;
-      session_.trial_failed(run.trial, describe(error), worked, now());
+      session_.trial_failed(run.trial, describe_error(error), worked, now());
       return;
     }
     if (!error || (stopping_ && is_cancellation(error))) {
       session_.trial_returned(run.trial, worked, now());
     } else {
-      const std::string message = describe(error);
+      const std::string message = describe_error(error);
       if (options_.log) *options_.log << "trial " << run.trial << " failed: " << message << '\n';
       session_.trial_failed(run.trial, message, worked, now());
     }
@@ -448,26 +449,6 @@ class asio_driver final : public trial_host {
     std::string reason = session_.stopping_reason(now());
     if (reason.empty()) reason = session_.idle_reason();
     session_.finish(now(), reason);
-  }
-
-  static bool is_cancellation(const std::exception_ptr& error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const boost::system::system_error& failure) {
-      return failure.code() == asio::error::operation_aborted;
-    } catch (...) {
-      return false;
-    }
-  }
-
-  static std::string describe(const std::exception_ptr& error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& failure) {
-      return failure.what();
-    } catch (...) {
-      return "unknown exception";
-    }
   }
 
   asio::io_context io_{1};

@@ -122,6 +122,26 @@ std::size_t check_metrics_and_stop(const S& scheduler, std::vector<std::string>&
   return static_cast<std::size_t>(found - metrics.begin());
 }
 
+// tuner_options as every real-time driver checks them (n_workers aside:
+// the MPI driver counts its own); returns the scheduler's metric's index.
+template <class S>
+std::size_t check_tuner_options(const S& scheduler, tuner_options& options, std::string_view who) {
+  check_experiment_name(who, options.name);
+  if (options.resume && (options.name.empty() || !options.record_results)) {
+    bad_driver_option(who, "resume", "true", "name the experiment to resume (.name) and keep record_results on");
+  }
+  if (options.max_failures < 0) bad_driver_option(who, "max_failures", to_text(options.max_failures), "must be >= 0");
+  if (!(options.print_update_interval >= 0)) {
+    bad_driver_option(who, "print_update_interval", to_text(options.print_update_interval),
+                      "must be >= 0 seconds (0: only the final summary)");
+  }
+  if (!(options.results_update_interval > 0)) {
+    bad_driver_option(who, "results_update_interval", to_text(options.results_update_interval),
+                      "must be > 0 seconds");
+  }
+  return check_metrics_and_stop(scheduler, options.metrics, options.stop_criterion, who);
+}
+
 template <class S>
 experiment_description describe_experiment(const S& scheduler, std::string name, std::vector<std::string> metrics,
                                            std::size_t n_workers, std::string driver, bool resumed) {

@@ -1,0 +1,118 @@
+// The MPI driver's transport: text messages over a communicator of its own
+// (a duplicate, so that one tuning's messages never meet another's or the
+// user's), sent with MPI_Isend and read with MPI_Improbe/MPI_Mrecv. Only the
+// thread that runs the loop calls MPI (MPI_THREAD_FUNNELED is enough).
+//
+// Rank 0's loop is never blocked by MPI: it polls. A progress thread
+// feeding an io_context would put a lock and a thread hand-off on the path
+// of every report, twice per round trip, and need MPI_THREAD_MULTIPLE or a
+// queue of its own; polling keeps the decision core on one thread with no
+// lock. poll_pacing bounds what polling costs: back to back (yielding the
+// core) while messages come, then, after spin_for without one, a sleep of
+// idle_sleep between polls, so that an idle rank costs almost no CPU and a
+// message waits at most idle_sleep plus one poll.
+#pragma once
+
+// rung speaks MPI's C API: Open MPI's and MPICH's C++ bindings (deprecated, and warned about) stay out.
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1
+#endif
+#ifndef MPICH_SKIP_MPICXX
+#define MPICH_SKIP_MPICXX 1
+#endif
+#include <mpi.h>
+
+#include <chrono>
+#include <list>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+namespace rung::detail {
+
+class mpi_channel {
+ public:
+  struct message {
+    int rank = 0;
+    std::string text;
+  };
+
+  explicit mpi_channel(MPI_Comm comm) {
+    MPI_Comm_dup(comm, &comm_);  // collective: every rank makes its channel at the same point
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+  }
+  mpi_channel(const mpi_channel&) = delete;
+  mpi_channel& operator=(const mpi_channel&) = delete;
+  ~mpi_channel() {
+    finish_sends();
+    MPI_Comm_free(&comm_);
+  }
+
+  [[nodiscard]] int rank() const noexcept { return rank_; }
+  [[nodiscard]] int size() const noexcept { return size_; }
+
+  // Returns at once; the text is kept until the send completes.
+  void send(int to, std::string text) {
+    auto& pending = sends_.emplace_back(std::move(text), MPI_REQUEST_NULL);
+    MPI_Isend(pending.first.data(), static_cast<int>(pending.first.size()), MPI_CHAR, to, tag, comm_,
+              &pending.second);
+  }
+
+  // A message that has arrived (from `source`, or any rank), if one has.
+  std::optional<message> try_receive(int source = MPI_ANY_SOURCE) {
+    int arrived = 0;
+    MPI_Message handle = MPI_MESSAGE_NULL;
+    MPI_Status status;
+    MPI_Improbe(source, tag, comm_, &arrived, &handle, &status);
+    if (arrived == 0) return std::nullopt;
+    int count = 0;
+    MPI_Get_count(&status, MPI_CHAR, &count);
+    message received{status.MPI_SOURCE, std::string(static_cast<std::size_t>(count), '\0')};
+    MPI_Mrecv(received.text.data(), count, MPI_CHAR, &handle, MPI_STATUS_IGNORE);
+    return received;
+  }
+
+  // Frees the sends that completed.
+  void progress() {
+    for (auto pending = sends_.begin(); pending != sends_.end();) {
+      int done = 0;
+      MPI_Test(&pending->second, &done, MPI_STATUS_IGNORE);
+      pending = done != 0 ? sends_.erase(pending) : std::next(pending);
+    }
+  }
+
+  // Waits for every send: only once the receivers are known to read them (they said goodbye).
+  void finish_sends() {
+    for (auto& pending : sends_) MPI_Wait(&pending.second, MPI_STATUS_IGNORE);
+    sends_.clear();
+  }
+
+ private:
+  static constexpr int tag = 1;  // the communicator is rung's own: one tag is enough
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0;
+  int size_ = 0;
+  std::list<std::pair<std::string, MPI_Request>> sends_;  // a list: MPI holds the buffers' addresses
+};
+
+class poll_pacing {
+ public:
+  static constexpr std::chrono::microseconds spin_for{2000};
+  static constexpr std::chrono::microseconds idle_sleep{100};
+
+  void busy() noexcept { last_busy_ = std::chrono::steady_clock::now(); }
+  void idle() const {
+    if (std::chrono::steady_clock::now() - last_busy_ < spin_for) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(idle_sleep);
+    }
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_busy_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace rung::detail

@@ -1,0 +1,248 @@
+// rung::mpi_tuner across ranks (mpiexec -n 4: rank 0 and three worker
+// ranks). Every rank runs every test case, in order: a tuning is
+// collective. The checks on the tuning's result are rank 0's (the other
+// ranks get a result with no trials); what a worker rank checks is its own
+// side (it returned, or threw what rank 0 told it).
+#include "rung/mpi.hpp"
+
+#include <doctest/doctest.h>
+#include <mpi.h>
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "rung/drivers/tuner.hpp"
+#include "rung/results/journal.hpp"
+#include "rung/schedulers/asha.hpp"
+#include "rung/schedulers/fifo.hpp"
+#include "rung/searchers/random_search.hpp"
+#include "rung/spaces/config_space.hpp"
+
+namespace {
+
+int world_rank() {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+constexpr std::int64_t max_epochs = 9;  // rungs 1, 3 and 9 with eta 3
+
+auto make_space(double upper = 1.0) {
+  return rung::config_space(rung::uniform<"x">(-1.0, upper), rung::uniform<"y">(0.05, 1.0));
+}
+using config = decltype(make_space())::config_type;
+
+// Learning curves that cross (a high y learns fast and stalls), so that promotion has work to do.
+double loss(const config& c, std::int64_t epoch) {
+  const double x = c.get<"x">();
+  const double y = c.get<"y">();
+  return x * x + 2.0 * (1.0 - y) / (1.0 + 3.0 * y * static_cast<double>(epoch));
+}
+
+auto promotion_asha(std::uint64_t seed, double upper = 1.0) {
+  return rung::asha(rung::random_searcher(make_space(upper), {.seed = seed}),
+                    {.metric = "loss", .grace_period = 1, .reduction_factor = 3, .max_t = max_epochs,
+                     .type = rung::asha_type::promotion});
+}
+
+// Rank 0 chooses the experiment's folder; the other ranks never write there.
+std::filesystem::path experiment_root() {
+  return std::filesystem::temp_directory_path() / "rung-mpi-tests";
+}
+std::string unique_name(std::string_view what) {
+  return std::string(what) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+rung::tuner_options quiet(rung::tuner_options options) {
+  options.log = nullptr;
+  options.experiment_root = experiment_root();
+  return options;
+}
+
+std::vector<rung::journal_event> journal_of(const std::filesystem::path& experiment) {
+  std::vector<rung::journal_event> events;
+  rung::read_journal(experiment / rung::journal_file_name, [&](const rung::journal_event& event) { events.push_back(event); });
+  return events;
+}
+
+double metric(const rung::journal_event& event, std::string_view name) {
+  for (const auto& [key, value] : event.metrics) {
+    if (key == name) return value;
+  }
+  return std::nan("");
+}
+
+// Each epoch goes on from the trial's own counter: a trial resumed in
+// memory continues where it paused, in the same process; it reports the
+// rank it runs on beside its loss.
+void counting_trial(const config& c, rung::reporter& reporter) {
+  const double rank = world_rank();
+  for (std::int64_t epoch = 1; epoch <= max_epochs; ++epoch) {
+    if (reporter.report(static_cast<double>(epoch), {{"loss", loss(c, epoch)}, {"rank", rank}}) !=
+        rung::decision::continue_trial) {
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("mpi_tuner: trials start, report, pause, resume on their rank and stop across ranks (promotion ASHA)") {
+  rung::mpi_tuner tuner(promotion_asha(1),
+                        {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 12},
+                                          .metrics = {"loss", "rank"},
+                                          .name = unique_name("promotion")})});
+  const auto result = tuner.run(counting_trial);
+  if (tuner.rank() != 0) {
+    CHECK(result.trials.empty());
+    return;
+  }
+  CHECK(result.status.num_trials_started == 12);
+  CHECK(result.status.num_trials_failed == 0);
+  CHECK(result.best_trial.has_value());
+  const auto events = journal_of(result.experiment_dir);
+  std::map<rung::trial_id, std::set<double>> ranks_of;  // each trial's reports, by the rank that made them
+  std::size_t resumes = 0;
+  std::size_t pauses = 0;
+  for (const auto& event : events) {
+    if (event.kind == rung::journal_event_kind::report) {
+      ranks_of[event.trial].insert(metric(event, "rank"));
+      if (event.decision == "PAUSE") ++pauses;
+    }
+    if (event.kind == rung::journal_event_kind::trial_resumed) ++resumes;
+  }
+  CHECK(pauses > 0);
+  CHECK(resumes > 0);
+  std::set<double> ranks_used;
+  for (const auto& [trial, ranks] : ranks_of) {
+    CAPTURE(trial);
+    CHECK(ranks.size() == 1);  // paused in memory, it resumed where it paused
+    ranks_used.insert(ranks.begin(), ranks.end());
+  }
+  CHECK(ranks_used == std::set<double>{1.0, 2.0, 3.0});  // every worker rank ran trials
+  CHECK(std::filesystem::exists(result.experiment_dir / "results.csv"));
+  for (const auto& trial : result.trials) CHECK(trial.status != rung::trial_status::in_progress);
+  std::filesystem::remove_all(result.experiment_dir);
+}
+
+TEST_CASE("mpi_tuner: a trial that throws on a worker rank fails, and the tuning goes on") {
+  rung::mpi_tuner tuner(rung::fifo(rung::random_searcher(make_space(), {.seed = 2}), {.metric = "loss", .max_t = 3}),
+                        {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 8},
+                                          .max_failures = 2,
+                                          .record_results = false})});
+  const auto result = tuner.run([](const config& c, rung::reporter& reporter) {
+    if (reporter.trial() == 1) throw std::runtime_error("diverged on rank " + std::to_string(world_rank()));
+    for (std::int64_t epoch = 1; epoch <= 3; ++epoch) reporter.report(static_cast<double>(epoch), loss(c, epoch));
+  });
+  if (tuner.rank() != 0) return;
+  REQUIRE(result.trials.size() == 8);
+  CHECK(result.trials[1].status == rung::trial_status::failed);
+  CHECK(result.trials[1].error.starts_with("diverged on rank "));
+  CHECK(result.status.num_trials_failed == 1);
+  CHECK(result.status.num_trials_completed == 7);
+}
+
+TEST_CASE("mpi_tuner: coroutine trials run on each worker rank's io_context") {
+  rung::mpi_tuner tuner(rung::fifo(rung::random_searcher(make_space(), {.seed = 4}), {.metric = "loss", .max_t = 3}),
+                        {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 6},
+                                          .record_results = false}),
+                         .workers_per_rank = 2});
+  const auto result = tuner.run([](const config& c, rung::async_reporter& reporter) -> rung::awaitable<void> {
+    for (std::int64_t epoch = 1; epoch <= 3; ++epoch) {
+      if (co_await reporter.report(static_cast<double>(epoch), loss(c, epoch)) != rung::decision::continue_trial) {
+        co_return;
+      }
+    }
+  });
+  if (tuner.rank() != 0) return;
+  REQUIRE(result.trials.size() == 6);
+  for (const auto& trial : result.trials) {
+    CHECK(trial.status == rung::trial_status::completed);
+    CHECK(trial.iterations == 3);
+  }
+}
+
+TEST_CASE("mpi_tuner: rank 0 refuses a rank whose configuration space differs, naming it") {
+  // Rank 2's space has another upper bound for x: its fingerprint differs.
+  rung::mpi_tuner tuner(promotion_asha(1, world_rank() == 2 ? 2.0 : 1.0),
+                        {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 4},
+                                          .record_results = false})});
+  if (tuner.rank() == 0) {
+    CHECK_THROWS_WITH_AS(tuner.run(counting_trial),
+                         doctest::Contains("rank 2: hello message: fingerprint = "),
+                         std::invalid_argument);
+  } else {
+    CHECK_THROWS_WITH_AS(tuner.run(counting_trial), doctest::Contains("rank 0 ended the tuning: rank 2: hello"),
+                         std::runtime_error);
+  }
+}
+
+TEST_CASE("mpi_tuner: one rank alone is refused: there would be no worker") {
+  rung::mpi_tuner tuner(promotion_asha(1), {.tuning = quiet({.stop_criterion = rung::stop_criterion{
+                                                                 .max_num_trials_started = 4}})},
+                        MPI_COMM_SELF);
+  CHECK_THROWS_WITH_AS(tuner.run(counting_trial), doctest::Contains("at least 2 are needed"), std::invalid_argument);
+}
+
+TEST_CASE("mpi_tuner with one worker slot decides as rung::tuner with one worker, same seed") {
+  // Ranks 0 and 1 tune; ranks 2 and 3 sit this one out.
+  MPI_Comm pair = MPI_COMM_NULL;
+  MPI_Comm_split(MPI_COMM_WORLD, world_rank() < 2 ? 0 : MPI_UNDEFINED, world_rank(), &pair);
+  if (pair == MPI_COMM_NULL) return;
+  const auto options = [](std::string name) {
+    return quiet({.n_workers = 1,
+                  .stop_criterion = rung::stop_criterion{.max_num_trials_started = 15},
+                  .metrics = {"loss", "rank"},
+                  .name = std::move(name)});
+  };
+  const auto trial = [](const config& c, rung::reporter& reporter) {
+    for (std::int64_t epoch = 1; epoch <= max_epochs; ++epoch) {
+      if (reporter.report(static_cast<double>(epoch), {{"loss", loss(c, epoch)}}) != rung::decision::continue_trial) {
+        return;
+      }
+    }
+  };
+  rung::mpi_tuner across(promotion_asha(7), {.tuning = options(unique_name("across"))}, pair);
+  const auto across_result = across.run(trial);
+  MPI_Comm_free(&pair);
+  if (world_rank() != 0) return;
+  rung::tuner alone(promotion_asha(7), options(unique_name("alone")));
+  const auto alone_result = alone.run(trial);
+
+  REQUIRE(across_result.trials.size() == alone_result.trials.size());
+  for (std::size_t i = 0; i < alone_result.trials.size(); ++i) {
+    CAPTURE(i);
+    const auto& mine = across_result.trials[i];
+    const auto& theirs = alone_result.trials[i];
+    CHECK(mine.config == theirs.config);
+    CHECK(mine.status == theirs.status);
+    CHECK(mine.iterations == theirs.iterations);
+    CHECK(mine.last_resource == theirs.last_resource);
+    CHECK(std::bit_cast<std::uint64_t>(mine.best_metric) == std::bit_cast<std::uint64_t>(theirs.best_metric));
+  }
+  // Event for event, the same journal (times aside).
+  const auto events_across = journal_of(across_result.experiment_dir);
+  const auto events_alone = journal_of(alone_result.experiment_dir);
+  REQUIRE(events_across.size() == events_alone.size());
+  std::size_t resumes = 0;
+  for (std::size_t i = 0; i < events_alone.size(); ++i) {
+    CAPTURE(i);
+    CHECK(events_across[i].kind == events_alone[i].kind);
+    CHECK(events_across[i].trial == events_alone[i].trial);
+    CHECK(events_across[i].resource == events_alone[i].resource);
+    CHECK(events_across[i].decision == events_alone[i].decision);
+    CHECK(events_across[i].status == events_alone[i].status);
+    if (events_alone[i].kind == rung::journal_event_kind::trial_resumed) ++resumes;
+  }
+  CHECK(resumes > 0);  // promotions were part of it
+  std::filesystem::remove_all(across_result.experiment_dir);
+  std::filesystem::remove_all(alone_result.experiment_dir);
+}
