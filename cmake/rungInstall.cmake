@@ -7,6 +7,9 @@
 # - The build tree gets the same package files (rungConfig.cmake,
 #   rungConfigVersion.cmake, rungTargets.cmake): find_package(rung) with
 #   rung_DIR=<build dir> uses rung without installing it.
+# - rung::mpi, when built (cmake/rungMpi.cmake), has an export set of its
+#   own, rungMpiTargets.cmake: the package loads it, and looks for MPI, only
+#   when the component mpi is asked for, so rung::rung never needs MPI.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -19,8 +22,16 @@ if(RUNG_INSTALL)
   install(TARGETS rung EXPORT rungTargets INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
   install(EXPORT rungTargets NAMESPACE rung:: DESTINATION ${RUNG_INSTALL_CMAKEDIR})
   export(EXPORT rungTargets NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungTargets.cmake)
+  if(RUNG_HAS_MPI)
+    install(TARGETS rung_mpi EXPORT rungMpiTargets)
+    install(EXPORT rungMpiTargets NAMESPACE rung:: DESTINATION ${RUNG_INSTALL_CMAKEDIR})
+    export(EXPORT rungMpiTargets NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungMpiTargets.cmake)
+  endif()
 else()
   export(TARGETS rung NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungTargets.cmake)
+  if(RUNG_HAS_MPI)
+    export(TARGETS rung_mpi NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungMpiTargets.cmake)
+  endif()
 endif()
 
 # The config file uses no absolute path, only paths relative to its own

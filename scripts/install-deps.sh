@@ -23,6 +23,8 @@ packages=(
   libtorch-dev      # LibTorch (CPU), for examples/lenet_fashion_mnist
   zlib1g-dev        # reads the gzipped Fashion-MNIST files
   dataset-fashion-mnist  # the data of the LeNet example and its smoke test
+  libopenmpi-dev    # Open MPI, for rung::mpi (the MPI driver), its tests and bench_mpi
+  openmpi-bin       # mpiexec, which runs the MPI tests (tests/mpi) on 4 ranks
 )
 tools=(cmake ninja c++ python3)  # what a non-Debian system must already have
 if (($# > 0)); then
