@@ -473,3 +473,147 @@ TEST_CASE("promotion: every start and resume says where the trial will pause nex
   CHECK(run_to(stopping.suggest(0)) == static_cast<double>(stopping.ladder().max_resource()));
   CHECK(stopping.ladder().max_resource() == 27);  // space27's "epochs"
 }
+
+namespace {
+static_assert(rung::detail::SchedulerWithResumeFilter<rung::asha_scheduler<searcher27>>);
+static_assert(rung::detail::SchedulerWithResumeFilter<rung::asha_scheduler<searcher27, rung::percentile_of_others>>);
+
+// next_job through suggest(new_id, admission, may_resume).
+template <class Scheduler>
+std::string next_job_for(Scheduler& scheduler, rung::trial_id new_id, rung::resume_filter may_resume,
+                         rung::trial_admission admission = rung::trial_admission::new_or_paused) {
+  const auto next = scheduler.suggest(new_id, admission, may_resume);
+  if (std::holds_alternative<rung::start_trial<typename Scheduler::config_type>>(next)) return "new";
+  if (const auto* resume = std::get_if<rung::resume_trial>(&next)) {
+    return "resume " + std::to_string(resume->trial) + " from " + rung::detail::to_text(resume->from_resource);
+  }
+  return std::holds_alternative<rung::wait_for_trials>(next) ? "wait" : "exhausted";
+}
+
+// One worker feeding asynchronous Hyperband (promotion) on the synthetic
+// workload, each suggestion through `ask`: every job and decision, in order.
+template <class Ask>
+std::vector<std::string> one_worker_log(std::int64_t trials, Ask ask) {
+  namespace lc = rung::bench::synthetic_lc;
+  auto scheduler = synthetic_asha(rung::asha_type::promotion, 7);
+  std::vector<lc::config> configs;
+  std::vector<std::string> log;
+  for (;;) {
+    const auto new_id = static_cast<rung::trial_id>(configs.size());
+    const auto admission =
+        new_id < trials ? rung::trial_admission::new_or_paused : rung::trial_admission::paused_only;
+    auto next = ask(scheduler, new_id, admission);
+    rung::trial_id id = new_id;
+    std::int64_t epoch = 1;
+    if (auto* fresh = std::get_if<rung::start_trial<lc::config>>(&next)) {
+      configs.push_back(std::move(fresh->config));
+      log.push_back("start " + std::to_string(id));
+    } else if (const auto* resume = std::get_if<rung::resume_trial>(&next)) {
+      id = resume->trial;
+      epoch = static_cast<std::int64_t>(resume->from_resource) + 1;
+      log.push_back("resume " + std::to_string(id) + " at " + std::to_string(epoch));
+    } else {
+      return log;
+    }
+    rung::decision outcome = C;
+    for (; outcome == C; ++epoch) {
+      const double error = lc::error(configs[static_cast<std::size_t>(id)], epoch);
+      outcome = report(scheduler, id, static_cast<double>(epoch), error);
+    }
+    log.push_back(std::string(rung::to_string(outcome)) + " at " + std::to_string(epoch - 1));
+    if (outcome == S) scheduler.on_trial_end(id, rung::trial_end::stopped);
+  }
+}
+}  // namespace
+
+TEST_CASE("resume filter: the best promotable trial the filter allows is resumed; refused ones wait for their worker") {
+  auto scheduler = example_b();  // rungs 1 and 3 below 9
+  for (rung::trial_id id = 0; id < 9; ++id) start(scheduler, id);
+  // Rung 1 holds 0.0 .. 0.8: the cutoff, the 1/3 quantile, is 0.267; trials 0, 1, 2 qualify.
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(report(scheduler, id, 1, 0.1 * static_cast<double>(id)) == P);
+  const auto odd = [](rung::trial_id id) { return id % 2 == 1; };
+  const auto even = [](rung::trial_id id) { return id % 2 == 0; };
+  CHECK(next_job_for(scheduler, 9, odd) == "resume 1 from 1");  // 0 is better, but refused
+  CHECK(next_job_for(scheduler, 9, odd) == "new");  // 3 does not qualify; 2 is refused
+  CHECK(next_job_for(scheduler, 10, odd, rung::trial_admission::paused_only) == "wait");
+  CHECK(next_job_for(scheduler, 10, even) == "resume 0 from 1");  // the refused ones, when their worker asks
+  CHECK(next_job_for(scheduler, 10, even) == "resume 2 from 1");
+  CHECK(next_job_for(scheduler, 10, even) == "new");
+}
+
+TEST_CASE("resume filter: a trial held back by the filter makes a worker wait, not give up") {
+  constexpr auto space = rung::config_space(rung::choice<"x">(1, 2), rung::constant<"epochs">(9));
+  auto scheduler = rung::asha(rung::grid_searcher(space),
+                              {.metric = "y", .max_resource_attr = "epochs", .type = rung::asha_type::promotion});
+  start(scheduler, 0);
+  start(scheduler, 1);
+  CHECK(report(scheduler, 0, 1, 0.5) == P);
+  CHECK(report(scheduler, 1, 1, 0.6) == P);  // nothing runs; the searcher is out; trial 0 qualifies
+  const auto not_zero = [](rung::trial_id id) { return id != 0; };
+  CHECK(next_job_for(scheduler, 2, not_zero) == "wait");
+  CHECK(next_job_for(scheduler, 2, [](rung::trial_id) { return true; }) == "resume 0 from 1");
+  CHECK(report(scheduler, 0, 3, 0.4) == P);
+  CHECK(next_job_for(scheduler, 2, not_zero) == "exhausted");  // trial 1 does not qualify, none is held back
+}
+
+TEST_CASE("resume filter: the pick is the first allowed trial of the order the plain suggest promotes in") {
+  namespace lc = rung::bench::synthetic_lc;
+  // 60 trials paused at epoch 1, 10 promotions each paused at its next rung: rungs 1, 3 and up to promote from.
+  auto scheduler =
+      rung::asha(rung::random_searcher(lc::space, {.seed = 1}), lc::asha_settings(rung::asha_type::promotion));
+  std::vector<lc::config> configs;
+  for (rung::trial_id id = 0; id < 60; ++id) {
+    auto next = scheduler.suggest(id);
+    configs.push_back(std::get<rung::start_trial<lc::config>>(std::move(next)).config);
+  }
+  for (rung::trial_id id = 0; id < 60; ++id) {
+    REQUIRE(report(scheduler, id, 1, lc::error(configs[static_cast<std::size_t>(id)], 1)) == P);
+  }
+  constexpr auto paused_only = rung::trial_admission::paused_only;
+  for (int k = 0; k < 10; ++k) {
+    const auto resume = std::get<rung::resume_trial>(scheduler.suggest(60, paused_only));
+    const auto epoch = static_cast<std::int64_t>(*resume.run_to);  // its next rung
+    const double error = lc::error(configs[static_cast<std::size_t>(resume.trial)], epoch);
+    REQUIRE(report(scheduler, resume.trial, *resume.run_to, error) == P);
+  }
+  // The order the plain suggest promotes in: the higher rung first, best first.
+  auto plain = scheduler;
+  std::vector<rung::trial_id> order;
+  for (auto next = plain.suggest(60, paused_only); std::holds_alternative<rung::resume_trial>(next);
+       next = plain.suggest(60, paused_only)) {
+    order.push_back(std::get<rung::resume_trial>(next).trial);
+  }
+  const auto allowed = [](rung::trial_id id) { return id % 3 == 1; };
+  std::vector<rung::trial_id> expected;
+  for (const rung::trial_id id : order) {
+    if (allowed(id)) expected.push_back(id);
+  }
+  REQUIRE(order.size() > expected.size());
+  REQUIRE(expected.size() >= 2);
+  REQUIRE_FALSE(allowed(order.front()));  // the walk must pass over the best
+  std::vector<rung::trial_id> picked;
+  for (auto next = scheduler.suggest(60, paused_only, allowed); std::holds_alternative<rung::resume_trial>(next);
+       next = scheduler.suggest(60, paused_only, allowed)) {
+    picked.push_back(std::get<rung::resume_trial>(next).trial);
+  }
+  CHECK(picked == expected);
+}
+
+TEST_CASE("resume filter: one that allows every trial decides exactly as the plain suggest") {
+  const auto plain = one_worker_log(200, [](auto& scheduler, rung::trial_id id, rung::trial_admission admission) {
+    return scheduler.suggest(id, admission);
+  });
+  const auto everyone = [](rung::trial_id) { return true; };
+  const auto filtered = one_worker_log(200, [&](auto& scheduler, rung::trial_id id, rung::trial_admission admission) {
+    return scheduler.suggest(id, admission, everyone);
+  });
+  CHECK(plain.size() > 400);  // 200 starts, resumes, and a decision after each
+  CHECK(filtered == plain);
+}
+
+TEST_CASE("resume filter: stopping ASHA resumes nothing and decides as without it") {
+  auto scheduler = example_a();
+  const auto nobody = [](rung::trial_id) { return false; };
+  CHECK(next_job_for(scheduler, 0, nobody) == "new");
+  CHECK(report(scheduler, 0, 3, 0.5) == C);
+}

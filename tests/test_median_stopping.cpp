@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rung/concepts/scheduler.hpp"
+#include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/grid_search.hpp"
 #include "rung/searchers/random_search.hpp"
@@ -110,4 +111,21 @@ TEST_CASE("median stopping in ask/tell: trial ids far apart cost nothing; a nega
   CHECK(report(scheduler, 0, 3, 0.15) == S);  // its average, 0.525, against far's 0.2
   CHECK_THROWS_WITH_AS(scheduler.suggest(-5), "fifo_scheduler: suggest(): trial id -5: trial ids must be >= 0",
                        std::invalid_argument);
+}
+
+TEST_CASE("median stopping passes a resume filter on to the scheduler it wraps, where that one takes it") {
+  static_assert(!rung::detail::SchedulerWithResumeFilter<rung::median_stopping_scheduler<fifo>>);
+  constexpr auto two = rung::config_space(rung::choice<"x">(1, 2), rung::constant<"epochs">(9));
+  auto scheduler = rung::median_stopping(
+      rung::asha(rung::grid_searcher(two),
+                 {.metric = "y", .max_resource_attr = "epochs", .type = rung::asha_type::promotion}));
+  static_assert(rung::detail::SchedulerWithResumeFilter<decltype(scheduler)>);
+  start(scheduler, 0);
+  start(scheduler, 1);
+  REQUIRE(report(scheduler, 0, 1, 0.5) == rung::decision::pause_trial);
+  REQUIRE(report(scheduler, 1, 1, 0.6) == rung::decision::pause_trial);  // trial 0 qualifies
+  const auto not_zero = [](rung::trial_id id) { return id != 0; };
+  CHECK(std::holds_alternative<rung::wait_for_trials>(
+      scheduler.suggest(2, rung::trial_admission::new_or_paused, not_zero)));
+  CHECK(std::get<rung::resume_trial>(scheduler.suggest(2, rung::trial_admission::new_or_paused, {})).trial == 0);
 }

@@ -238,3 +238,75 @@ TEST_CASE("parallel brackets stop opening brackets after the iterations and when
   CHECK(next_job(scheduler, 9) == "wait");
   CHECK(scheduler.open_brackets() == 1);
 }
+
+namespace {
+static_assert(rung::detail::SchedulerWithResumeFilter<rung::synchronous_hyperband_scheduler<searcher>>);
+
+template <class Scheduler>
+std::string next_job_for(Scheduler& scheduler, rung::trial_id new_id, rung::resume_filter may_resume) {
+  const auto next = scheduler.suggest(new_id, rung::trial_admission::new_or_paused, may_resume);
+  if (std::holds_alternative<rung::start_trial<typename Scheduler::config_type>>(next)) {
+    return "start " + std::to_string(new_id);
+  }
+  if (const auto* resume = std::get_if<rung::resume_trial>(&next)) {
+    return "resume " + std::to_string(resume->trial) + " from " + rung::detail::to_text(resume->from_resource);
+  }
+  return std::holds_alternative<rung::wait_for_trials>(next) ? "wait" : "exhausted";
+}
+
+// One worker through a pass of every bracket, each suggestion through
+// `ask`; a trial reports its x plus a tenth of its level: every job and decision.
+template <class Ask>
+std::vector<std::string> one_worker_log(Ask ask) {
+  auto scheduler = make(std::nullopt, 1);
+  std::vector<double> x_of;
+  std::vector<std::string> log;
+  for (;;) {
+    const auto new_id = static_cast<rung::trial_id>(x_of.size());
+    const auto next = ask(scheduler, new_id);
+    rung::trial_id id = new_id;
+    double level = 0;
+    if (const auto* fresh = std::get_if<rung::start_trial<searcher::config_type>>(&next)) {
+      x_of.push_back(fresh->config.template get<"x">());
+      level = *fresh->run_to;
+      log.push_back("start " + std::to_string(id));
+    } else if (const auto* resume = std::get_if<rung::resume_trial>(&next)) {
+      id = resume->trial;
+      level = *resume->run_to;
+      log.push_back("resume " + std::to_string(id));
+    } else {
+      log.push_back(std::holds_alternative<rung::wait_for_trials>(next) ? "wait" : "exhausted");
+      return log;
+    }
+    const auto outcome = report(scheduler, id, level, x_of[static_cast<std::size_t>(id)] + 0.1 * level);
+    log.push_back(std::string(rung::to_string(outcome)) + " at " + rung::detail::to_text(level));
+    if (outcome == S) scheduler.on_trial_end(id, rung::trial_end::stopped);
+  }
+}
+}  // namespace
+
+TEST_CASE("resume filter: only allowed promoted trials resume, best first; a refused one waits for its worker") {
+  auto scheduler = make(1);
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(next_job(scheduler, id) == "start " + std::to_string(id));
+  for (rung::trial_id id = 0; id < 9; ++id) REQUIRE(report(scheduler, id, 1, value_of(id)) == P);
+  const auto not_one = [](rung::trial_id id) { return id != 1; };  // 1, 3 and 5 go on, 1 first
+  CHECK(next_job_for(scheduler, 9, not_one) == "resume 3 from 1");
+  CHECK(next_job_for(scheduler, 9, not_one) == "resume 5 from 1");
+  CHECK(next_job_for(scheduler, 9, not_one) == "wait");  // trial 1 stays promoted
+  CHECK(next_job_for(scheduler, 9, [](rung::trial_id id) { return id == 1; }) == "resume 1 from 1");
+  CHECK(next_job(scheduler, 9) == "wait");
+  for (rung::trial_id id : {1, 3, 5}) REQUIRE(report(scheduler, id, 3, value_of(id)) == P);
+  CHECK(next_job_for(scheduler, 9, not_one) == "wait");  // the rung's best is 1: none other goes on
+  CHECK(next_job(scheduler, 9) == "resume 1 from 3");
+}
+
+TEST_CASE("resume filter: one that allows every trial decides exactly as the plain suggest") {
+  const auto plain = one_worker_log([](auto& scheduler, rung::trial_id id) { return scheduler.suggest(id); });
+  const auto everyone = [](rung::trial_id) { return true; };
+  const auto filtered = one_worker_log([&](auto& scheduler, rung::trial_id id) {
+    return scheduler.suggest(id, rung::trial_admission::new_or_paused, everyone);
+  });
+  CHECK(plain.size() == 2 * (9 + 3 + 1 + 5 + 1 + 3) + 1);  // every job of the pass, its decision, then the end
+  CHECK(plain.back() == "exhausted");
+  CHECK(filtered == plain);
+}

@@ -81,10 +81,20 @@ class asha_scheduler {
                std::move(rule)) {}
 
   suggestion<config_type> suggest(trial_id new_id, trial_admission admission = trial_admission::new_or_paused) {
+    return suggest(new_id, admission, resume_filter{});
+  }
+
+  // The same, resuming only paused trials `may_resume` allows (a worker that
+  // may resume only the trials paused on its machine): promotion promotes
+  // the best allowed trial the cutoff lets go on, and one it refuses stays
+  // paused for a worker that may resume it. Stopping resumes nothing.
+  suggestion<config_type> suggest(trial_id new_id, trial_admission admission, resume_filter may_resume) {
     detail::require_trial_id(name, new_id);
     const std::size_t bracket = rungs_.next_bracket();  // a draw per job, as Syne Tune does
+    bool held_back = false;
     if (options_.type == asha_type::promotion) {
-      if (const auto promoted = rungs_.promote(bracket)) {
+      const auto found = rungs_.promote(bracket, may_resume);
+      if (const auto& promoted = found.promoted) {
         rungs_.take_bracket();
         trial_state& state = *trials_.find(promoted->trial);
         state.phase = trial_phase::running;
@@ -92,11 +102,13 @@ class asha_scheduler {
         ++running_;
         return resume_trial{promoted->trial, state.paused_at, run_to(state.milestone)};
       }
+      held_back = found.held_back;
     }
     auto config = admission == trial_admission::new_or_paused ? searcher_.suggest(new_id) : std::nullopt;
     if (!config) {
-      // Running trials may still reach a rung and make a paused one promotable.
-      const bool may_promote = options_.type == asha_type::promotion && running_ > 0;
+      // Running trials may still reach a rung and make a paused one
+      // promotable; one held back waits for a worker that may resume it.
+      const bool may_promote = options_.type == asha_type::promotion && (running_ > 0 || held_back);
       return may_promote ? suggestion<config_type>{wait_for_trials{}} : suggestion<config_type>{search_exhausted{}};
     }
     rungs_.take_bracket();

@@ -6,7 +6,7 @@
 // is above rank_cutoff (0.5: the median), the trial stops. Otherwise, and
 // while fewer than grace_population values are recorded at r or r is below
 // grace_time, the wrapped scheduler decides. Suggestions are the wrapped
-// scheduler's.
+// scheduler's (with its admission and resume filter, where it takes them).
 //
 //   auto scheduler = rung::median_stopping(
 //       rung::fifo(rung::random_searcher(space, {.seed = 1}), {.metric = "error", .max_t = 81}),
@@ -69,6 +69,11 @@ class median_stopping_scheduler : public detail::searcher_type_of<Inner> {
     requires detail::SchedulerWithAdmission<Inner>
   {
     return inner_.suggest(new_id, admission);
+  }
+  suggestion<config_type> suggest(trial_id new_id, trial_admission admission, resume_filter may_resume)
+    requires detail::SchedulerWithResumeFilter<Inner>
+  {
+    return inner_.suggest(new_id, admission, may_resume);
   }
 
   decision on_report(const observation& obs) {

@@ -42,6 +42,8 @@ class rung {
 
   // The best entry still waiting for a promotion (id none if there is none), with its rank.
   [[nodiscard]] located best_promotable() const { return entries_.first_marked(); }
+  // The k-th best of them (k = 0: best_promotable()).
+  [[nodiscard]] located promotable_at(std::size_t k) const { return entries_.marked_at(k); }
   [[nodiscard]] std::size_t promotable_count() const { return entries_.marked_count(); }
   [[nodiscard]] bool promotable(entry e) const { return entries_.marked(e); }
   // Promoted, or its trial ended: it stays as evidence, but never goes on.

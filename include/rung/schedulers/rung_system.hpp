@@ -80,25 +80,45 @@ class rung_system {
     trial_id trial = 0;
     std::size_t from_rung = 0;
   };
+  // What a job may be given. held_back: a trial that qualified was passed
+  // over only because the filter refused it (another worker may resume it).
+  struct promotion_search {
+    std::optional<promotion> promoted;
+    bool held_back = false;
+  };
 
   // Syne Tune's promotion for a job drawn in `bracket`: from the highest rung
   // down, the best paused entry if the rule lets it go on; marks it promoted.
-  std::optional<promotion> promote(std::size_t bracket) {
+  // Of the entries the rule lets go on, only those whose trial `may_resume`
+  // allows count: the best allowed one is promoted. The rules judge a worse
+  // entry never kinder than a better one (the shipped ones do not), so the
+  // walk down a rung ends at the first allowed entry, and a rung whose best
+  // does not qualify offers nothing to any filter.
+  promotion_search promote(std::size_t bracket, resume_filter may_resume = {}) {
     const std::size_t lowest = config_.per_bracket ? bracket : 0;  // a shared system offers all its rungs
+    bool held_back = false;
     for (std::size_t j = ladder_.size(); j-- > lowest;) {
       const std::size_t index = index_of(bracket, j);
       rung& candidates = rungs_[index];
       // A rung unchanged since it last offered nothing offers nothing now.
       if (judged_unpromotable_at_[index] == candidates.changes()) continue;
+      const cutoff_query cut = query(j, cutoff_use::promotion);
       const auto best = candidates.best_promotable();
-      if (best.id == none || !candidates.promotable_now(rule_, best, query(j, cutoff_use::promotion))) {
+      if (best.id == none || !candidates.promotable_now(rule_, best, cut)) {
         judged_unpromotable_at_[index] = candidates.changes();
         continue;
       }
-      candidates.retire(best);
-      return promotion{candidates.trial(best.id), j};
+      auto chosen = best;
+      for (std::size_t k = 1; chosen.id != none && !may_resume(candidates.trial(chosen.id)); ++k) {
+        held_back = true;
+        chosen = candidates.promotable_at(k);
+        if (chosen.id != none && !candidates.promotable_now(rule_, chosen, cut)) chosen = {};
+      }
+      if (chosen.id == none) continue;
+      candidates.retire(chosen);
+      return {promotion{candidates.trial(chosen.id), j}, held_back};
     }
-    return std::nullopt;
+    return {std::nullopt, held_back};
   }
 
   [[nodiscard]] const rung& at(std::size_t bracket, std::size_t j) const { return rungs_[index_of(bracket, j)]; }

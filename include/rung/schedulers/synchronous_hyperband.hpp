@@ -19,6 +19,7 @@
 // fills it as an uninterrupted run would have.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -72,18 +73,26 @@ class synchronous_hyperband_scheduler {
   }
 
   suggestion<config_type> suggest(trial_id new_id, trial_admission admission = trial_admission::new_or_paused) {
+    return suggest(new_id, admission, resume_filter{});
+  }
+
+  // The same, resuming only promoted trials `may_resume` allows (a worker
+  // that may resume only the trials paused on its machine): the best allowed
+  // one of a rung goes first, and one it refuses stays promoted, for a
+  // worker that may resume it.
+  suggestion<config_type> suggest(trial_id new_id, trial_admission admission, resume_filter may_resume) {
     detail::require_trial_id(name, new_id);
     while (!finished_) {
       const bool exhausted_before = searcher_exhausted_;
       for (auto& run : runs_) {
-        if (auto job = job_from(run, new_id, admission)) return std::move(*job);
+        if (auto job = job_from(run, new_id, admission, may_resume)) return std::move(*job);
         if (searcher_exhausted_ != exhausted_before) break;
       }
       // Every open bracket waits for its stragglers: lend the worker to the next bracket.
       if (searcher_exhausted_ == exhausted_before && options_.parallel_brackets &&
           admission == trial_admission::new_or_paused && can_open_run()) {
         open_run();
-        if (auto job = job_from(runs_.back(), new_id, admission)) return std::move(*job);
+        if (auto job = job_from(runs_.back(), new_id, admission, may_resume)) return std::move(*job);
       }
       if (searcher_exhausted_ == exhausted_before) return wait_for_trials{};
       advance();  // first rungs just closed with the trials they have: some may be complete
@@ -197,7 +206,8 @@ class synchronous_hyperband_scheduler {
   }
 
   // A start or resume from this bracket's rung, if it has one to give.
-  std::optional<suggestion<config_type>> job_from(bracket_run& run, trial_id new_id, trial_admission admission) {
+  std::optional<suggestion<config_type>> job_from(bracket_run& run, trial_id new_id, trial_admission admission,
+                                                  resume_filter may_resume) {
     if (run.rung == 0 && !searcher_exhausted_ && run.members.size() < wanted(run)) {
       // Only a new trial would do. With none allowed, nothing changes: the
       // rung waits, so that a resume with a larger budget goes on from here.
@@ -211,14 +221,24 @@ class synchronous_hyperband_scheduler {
       searcher_exhausted_ = true;  // first rungs close with the trials they have (none more may start)
       return std::nullopt;
     }
-    while (run.dispatched < run.members.size()) {
-      const trial_id id = run.members[run.dispatched++];
+    // Members from `dispatched` on wait, best first; the first allowed one
+    // moves up to `dispatched`, the refused ones keep their order behind it.
+    for (std::size_t k = run.dispatched; k < run.members.size(); ++k) {
+      const trial_id id = run.members[k];
       trial_state& state = *trials_.find(id);
-      if (state.phase == trial_phase::ended) continue;
+      if (state.phase == trial_phase::ended) {
+        if (k == run.dispatched) ++run.dispatched;  // gone: never to be resumed
+        continue;
+      }
+      if (!may_resume(id)) continue;
+      std::rotate(run.members.begin() + static_cast<std::ptrdiff_t>(run.dispatched),
+                  run.members.begin() + static_cast<std::ptrdiff_t>(k),
+                  run.members.begin() + static_cast<std::ptrdiff_t>(k + 1));
+      ++run.dispatched;
       state.phase = trial_phase::running;
       return resume_trial{id, state.paused_at, static_cast<double>(level_of(run))};
     }
-    return std::nullopt;  // the rung's trials are still running
+    return std::nullopt;  // the rung's trials are still running, or wait for other workers
   }
 
   [[nodiscard]] bool rung_complete(const bracket_run& run) const {

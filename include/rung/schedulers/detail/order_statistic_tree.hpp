@@ -5,6 +5,7 @@
 //   rank(entry)       its position
 //   count_less(key)   entries strictly below a key
 //   first_marked()    the smallest marked entry (a rung's best paused trial)
+//   marked_at(k)      the k-th smallest marked entry
 //   unmark(entry)
 // Each is O(log n) plus at most one leaf (leaf_capacity entries), never a
 // scan of the whole tree. Why a B+tree and not a treap: at a million
@@ -160,6 +161,27 @@ class order_statistic_tree {
     while (!items[k].marked) ++k;
     leaves_[node].marked_from = k;
     return {items[k].id, rank + k, items[k].key, items[k].tagged, node, k};
+  }
+
+  // The k-th smallest marked entry (k = 0: the one first_marked() finds); id
+  // none when fewer are marked. A walk down the marked counts, then one leaf.
+  [[nodiscard]] located marked_at(std::size_t k) const {
+    if (k >= marked_total_) return {};
+    std::size_t rank = 0;
+    std::uint32_t node = root_;
+    for (std::size_t level = height_; level > 0; --level) {
+      const inner& parent = inners_[node];
+      std::size_t i = 0;
+      while (k >= parent.marked[i]) {
+        k -= parent.marked[i];
+        rank += parent.size[i++];
+      }
+      node = parent.child[i];
+    }
+    const item* items = sorted_items(node);
+    std::uint32_t slot = 0;
+    while (!items[slot].marked || k-- > 0) ++slot;
+    return {items[slot].id, rank + slot, items[slot].key, items[slot].tagged, node, slot};
   }
 
   void unmark(entry e) { unmark(located{.id = e}); }
