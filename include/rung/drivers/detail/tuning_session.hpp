@@ -58,7 +58,9 @@ class tuning_session {
     status_.set_metric_names(options_.metric_names);
   }
 
-  next_job next(double now) {
+  // A free worker asks what to run; it may resume only the paused trials
+  // `may_resume` allows (a worker on one machine of many).
+  next_job next(double now, resume_filter may_resume = {}) {
     status_.wallclock_time = now;
     if (!stop_reason_.empty()) return nothing_left_to_run{};
     const auto limit = options_.stop.max_trials_started();
@@ -68,9 +70,9 @@ class tuning_session {
     const trial_id new_id = static_cast<trial_id>(trials_.size());
     suggestion<config_type> suggested = wait_for_trials{};
     if (!capped) {
-      suggested = scheduler_.suggest(new_id);
+      suggested = ask_scheduler(new_id, trial_admission::new_or_paused, may_resume);
     } else if constexpr (SchedulerWithAdmission<S>) {
-      suggested = scheduler_.suggest(new_id, trial_admission::paused_only);  // promotions go on
+      suggested = ask_scheduler(new_id, trial_admission::paused_only, may_resume);  // promotions go on
       if (std::holds_alternative<start_trial<config_type>>(suggested)) {
         throw std::logic_error("scheduler started a trial when asked for paused ones only");
       }
@@ -89,6 +91,10 @@ class tuning_session {
     }
     if (const auto* resume = std::get_if<resume_trial>(&suggested)) {
       auto& record = at(resume->trial);
+      if (!may_resume(resume->trial)) {
+        throw std::logic_error("scheduler asked to resume trial " + to_text(resume->trial) +
+                               ", which the asking worker may not resume");
+      }
       if (record.status != trial_status::paused) {
         throw std::logic_error("scheduler asked to resume trial " + to_text(resume->trial) + ", which is not paused");
       }
@@ -234,6 +240,18 @@ class tuning_session {
   [[nodiscard]] R& recorder() noexcept { return recorder_; }
 
  private:
+  // The scheduler's suggestion; a filter that refuses some trials goes to
+  // schedulers that take one (a scheduler that takes none must not resume a refused trial).
+  suggestion<config_type> ask_scheduler(trial_id new_id, trial_admission admission, resume_filter may_resume) {
+    if constexpr (SchedulerWithResumeFilter<S>) {
+      if (!may_resume.allows_all()) return scheduler_.suggest(new_id, admission, may_resume);
+    }
+    if constexpr (SchedulerWithAdmission<S>) {
+      if (admission == trial_admission::paused_only) return scheduler_.suggest(new_id, admission);
+    }
+    return scheduler_.suggest(new_id);
+  }
+
   // Reports as report() does; while replaying, `recorded` is what the journal decided.
   replayed_report report_with(trial_id id, double resource, std::span<const double> metrics, double worker_time,
                               double now, std::optional<decision> recorded) {
