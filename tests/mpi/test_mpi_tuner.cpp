@@ -11,12 +11,17 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <signal.h>
+#include <unistd.h>
 
 #include "rung/drivers/tuner.hpp"
 #include "rung/results/journal.hpp"
@@ -245,4 +250,84 @@ TEST_CASE("mpi_tuner with one worker slot decides as rung::tuner with one worker
   CHECK(resumes > 0);  // promotions were part of it
   std::filesystem::remove_all(across_result.experiment_dir);
   std::filesystem::remove_all(alone_result.experiment_dir);
+}
+
+TEST_CASE("mpi_tuner: with pause_in_memory = false a paused trial checkpoints and returns; any rank resumes it") {
+  // The checkpoint is the epoch reached, in the trial's directory under rank
+  // 0's experiment (one machine here: a filesystem every rank shares).
+  const auto trial = [](const config& c, rung::reporter& reporter) {
+    const auto checkpoint = reporter.checkpoint_dir() / "epoch";
+    auto epoch = static_cast<std::int64_t>(reporter.resume_from());
+    if (epoch > 0) {
+      std::ifstream in(checkpoint);
+      std::int64_t saved = -1;
+      in >> saved;
+      if (saved != epoch) throw std::runtime_error("checkpoint holds epoch " + std::to_string(saved));
+    }
+    while (++epoch <= max_epochs) {
+      const auto decision =
+          reporter.report(static_cast<double>(epoch), {{"loss", loss(c, epoch)}, {"rank", double(world_rank())}});
+      if (decision == rung::decision::pause_trial) std::ofstream(checkpoint) << epoch;
+      if (decision != rung::decision::continue_trial) return;
+    }
+  };
+  rung::mpi_tuner tuner(promotion_asha(3),
+                        {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 12},
+                                          .metrics = {"loss", "rank"},
+                                          .name = unique_name("checkpoints"),
+                                          .pause_in_memory = false})});
+  const auto result = tuner.run(trial);
+  if (tuner.rank() != 0) return;
+  CHECK(result.status.num_trials_failed == 0);  // every resume found its checkpoint
+  std::size_t resumes = 0;
+  std::size_t ignored = 0;
+  for (const auto& event : journal_of(result.experiment_dir)) {
+    if (event.kind == rung::journal_event_kind::trial_resumed) ++resumes;
+    if (event.kind == rung::journal_event_kind::report_ignored) ++ignored;
+  }
+  CHECK(resumes > 0);
+  CHECK(ignored == 0);  // each run went on from where the last one paused
+  std::filesystem::remove_all(result.experiment_dir);
+}
+
+TEST_CASE("mpi_tuner: SIGTERM to rank 0 stops every rank's trials; the experiment resumes from its journal") {
+  long coordinator_pid = ::getpid();
+  MPI_Bcast(&coordinator_pid, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+  const std::string name = unique_name("sigterm");  // rank 0's is the one used
+  const auto options = [&](bool resume) {
+    return rung::mpi_tuner_options{
+        .tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 24},
+                         .name = name,
+                         .resume = resume,
+                         .handle_signals = true})};
+  };
+  const auto trial = [](bool signal_rank_0, long pid) {
+    return [signal_rank_0, pid](const config& c, rung::reporter& reporter) {
+      for (auto epoch = static_cast<std::int64_t>(reporter.resume_from()) + 1; epoch <= max_epochs; ++epoch) {
+        if (signal_rank_0 && reporter.trial() == 6 && epoch == 1) ::kill(static_cast<pid_t>(pid), SIGTERM);
+        if (reporter.report(static_cast<double>(epoch), loss(c, epoch)) != rung::decision::continue_trial) return;
+      }
+    };
+  };
+  rung::mpi_tuner first(promotion_asha(5), options(false));
+  const auto stopped = first.run(trial(true, coordinator_pid));
+  rung::mpi_tuner second(promotion_asha(5), options(true));
+  const auto resumed = second.run(trial(false, coordinator_pid));
+  if (first.rank() != 0) return;
+  CHECK(stopped.interrupted);
+  CHECK(stopped.interrupt_signal == SIGTERM);
+  CHECK(stopped.status.num_trials_started < 24);
+  CHECK(stopped.status.num_trials_running == 0);  // every rank's trials were told to stop, and did
+  CHECK(resumed.status.num_trials_started == 24);
+  CHECK_FALSE(resumed.interrupted);
+  std::map<rung::trial_id, int> starts;
+  for (const auto& event : journal_of(resumed.experiment_dir)) {
+    if (event.kind == rung::journal_event_kind::trial_started) ++starts[event.trial];
+  }
+  CHECK(starts.size() == 24);
+  for (const auto& [trial_id, count] : starts) {
+    CAPTURE(trial_id);
+    CHECK(count == 1);  // nothing started twice across the two runs
+  }
+  std::filesystem::remove_all(resumed.experiment_dir);
 }

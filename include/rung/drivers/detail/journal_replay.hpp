@@ -29,8 +29,14 @@ struct replay_summary {
 template <class Session, class Space>
 class journal_replayer {
  public:
-  journal_replayer(Session& session, const Space& space)
-      : session_(session), space_(space), metric_order_(session.options().metric_names) {}
+  // resumes_filtered: the run asked its scheduler through a resume_filter
+  // (the MPI driver's free slots resume only trials paused on their rank),
+  // which the journal does not hold. What it started or resumed is what its
+  // filter allowed, so the replay allows just that: no paused trial for a
+  // start, the resumed trial alone for a resume.
+  journal_replayer(Session& session, const Space& space, bool resumes_filtered = false)
+      : session_(session), space_(space), metric_order_(session.options().metric_names),
+        resumes_filtered_(resumes_filtered) {}
 
   void operator()(const journal_event& event) {
     last_time_ = std::max(last_time_, event.time);
@@ -43,7 +49,8 @@ class journal_replayer {
     switch (event.kind) {
       case journal_event_kind::trial_started: {
         ended_in_journal_.push_back(false);
-        const auto job = session_.next(event.time);
+        const auto no_paused_trial = [](trial_id /*id*/) { return false; };
+        const auto job = resumes_filtered_ ? session_.next(event.time, no_paused_trial) : session_.next(event.time);
         const auto* fresh = std::get_if<run_new_trial>(&job);
         if (fresh == nullptr || fresh->id != event.trial) {
           mismatch("the journal starts trial " + to_text(event.trial) + ", the scheduler did not");
@@ -58,7 +65,8 @@ class journal_replayer {
         break;
       }
       case journal_event_kind::trial_resumed: {
-        const auto job = session_.next(event.time);
+        const auto this_trial = [&event](trial_id id) { return id == event.trial; };
+        const auto job = resumes_filtered_ ? session_.next(event.time, this_trial) : session_.next(event.time);
         const auto* resumed = std::get_if<resume_paused_trial>(&job);
         if (resumed == nullptr || resumed->id != event.trial) {
           mismatch("the journal resumes trial " + to_text(event.trial) + ", the scheduler did not");
@@ -142,12 +150,14 @@ class journal_replayer {
   double last_time_ = 0.0;
   std::optional<trial_id> ended_by_;     // the report at which the run being replayed ended
   std::vector<bool> ended_in_journal_;   // by trial: a trial_finished line was read
+  bool resumes_filtered_;
 };
 
 // Replays `journal` into `session`; the recorder hears nothing of it.
 template <class Session, class Space>
-replay_summary replay_journal(Session& session, const Space& space, const std::filesystem::path& journal) {
-  journal_replayer<Session, Space> replayer(session, space);
+replay_summary replay_journal(Session& session, const Space& space, const std::filesystem::path& journal,
+                              bool resumes_filtered = false) {
+  journal_replayer<Session, Space> replayer(session, space, resumes_filtered);
   session.set_recording(false);
   read_journal(journal, replayer);
   session.set_recording(true);

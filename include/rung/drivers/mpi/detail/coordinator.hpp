@@ -75,7 +75,7 @@ class mpi_coordinator {
   // Rebuilds the session from an earlier run's journal, as the tuner does;
   // its trials that were running are called again first, with resume_from().
   void replay(const std::filesystem::path& journal) {
-    const auto summary = replay_journal(session_, session_.scheduler().space(), journal);
+    const auto summary = replay_journal(session_, session_.scheduler().space(), journal, asks_with_filter());
     resumed_at_ = summary.last_time;
     unrecorded_ends_ = summary.unrecorded_ends;
     for (const auto& record : session_.trials()) {
@@ -321,10 +321,12 @@ class mpi_coordinator {
   // resumes on a rank with no free slot is lent one (resume()).
   template <class Filter>
   next_job ask_for_job(double now, const Filter& on_a_rank_with_a_free_slot) {
-    if constexpr (SchedulerWithResumeFilter<S>) {
-      if (settings_.pause_in_memory) return session_.next(now, on_a_rank_with_a_free_slot);
-    }
+    if (asks_with_filter()) return session_.next(now, on_a_rank_with_a_free_slot);
     return session_.next(now);
+  }
+
+  [[nodiscard]] bool asks_with_filter() const noexcept {
+    return SchedulerWithResumeFilter<S> && settings_.pause_in_memory;
   }
 
   void launch(trial_id id, double resume_from, slot where, double now) {
