@@ -2,12 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "rung/results/experiment.hpp"
 #include "rung/schedulers/asha.hpp"
@@ -250,4 +252,137 @@ TEST_CASE("bad simulations are refused before they start, naming the field") {
                        "not empty, \".\" or \"..\", without '/' or NUL",
                        std::invalid_argument);
   CHECK_FALSE(std::filesystem::exists(root.parent_path()));
+}
+
+namespace {
+// Every stretch of work, in the order it ended.
+std::vector<std::string> schedule_log(const rung::simulation_statistics& statistics) {
+  using rung::detail::to_text;
+  std::vector<std::string> log;
+  for (const auto& span : statistics.schedule) {
+    log.push_back(to_text(span.end) + " worker " + to_text(span.worker) + " trial " + to_text(span.trial) +
+                  " epochs " + to_text(span.first_epoch) + ".." + to_text(span.last_epoch));
+  }
+  return log;
+}
+
+rung::simulation_statistics promotion_run(std::size_t workers, std::uint64_t seed, rung::simulator_options options) {
+  auto scheduler = synthetic_asha(rung::asha_type::promotion, seed);
+  options.n_workers = workers;
+  options.stop_criterion = rung::stop_criterion{.max_wallclock_time = 300};
+  options.record_schedule = true;
+  return rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{}, options).statistics;
+}
+
+// Resumes whose worker is on another rank than the trial's previous stretch.
+std::int64_t resumes_across_ranks(const rung::simulation_statistics& statistics, std::size_t per_rank) {
+  std::map<rung::trial_id, std::size_t> last_worker;
+  std::int64_t across = 0;
+  for (const auto& span : statistics.schedule) {
+    if (span.first_epoch > 1 && last_worker.at(span.trial) / per_rank != span.worker / per_rank) ++across;
+    last_worker[span.trial] = span.worker;
+  }
+  return across;
+}
+}  // namespace
+
+TEST_CASE("ranks: a trial paused in memory resumes only on its rank; with checkpoints, on any worker") {
+  constexpr auto checkpoints = rung::paused_trial_locality::checkpoint_anywhere;
+  const auto local = promotion_run(16, 3, {.workers_per_rank = 4});
+  const auto anywhere = promotion_run(16, 3, {.workers_per_rank = 4, .locality = checkpoints});
+  std::int64_t resumes = 0;
+  for (const auto& span : local.schedule) resumes += span.first_epoch > 1 ? 1 : 0;
+  CHECK(resumes > 50);
+  CHECK(resumes_across_ranks(local, 4) == 0);
+  CHECK(resumes_across_ranks(anywhere, 4) > 0);  // so the check above can fail
+  CHECK(local.utilization() > 0.99);  // a worker that may resume nothing starts a new trial
+}
+
+TEST_CASE("ranks: checkpoints without a load time, or one rank, schedule exactly as one machine") {
+  constexpr auto checkpoints = rung::paused_trial_locality::checkpoint_anywhere;
+  for (const std::size_t workers : {1, 6, 20}) {
+    CAPTURE(workers);
+    const auto one_machine = schedule_log(promotion_run(workers, 5, {}));
+    CHECK(one_machine.size() > 50);
+    CHECK(schedule_log(promotion_run(workers, 5, {.workers_per_rank = 4, .locality = checkpoints})) == one_machine);
+    CHECK(schedule_log(promotion_run(workers, 5, {.workers_per_rank = 20})) == one_machine);  // every worker on rank 0
+  }
+  auto synchronous = [](rung::simulator_options options) {
+    auto scheduler = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 2}),
+                                                 {.metric = "error", .max_t = lc::max_resource, .brackets = 1});
+    options.n_workers = 6;
+    options.stop_criterion = rung::stop_criterion{.max_wallclock_time = 600};
+    options.record_schedule = true;
+    return schedule_log(rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{}, options).statistics);
+  };
+  CHECK(synchronous({.workers_per_rank = 2, .locality = checkpoints}) == synchronous({}));
+}
+
+TEST_CASE("ranks: synchronous successive halving in memory resumes each promoted trial on its own rank") {
+  auto scheduler = rung::synchronous_hyperband(rung::random_searcher(lc::space, {.seed = 2}),
+                                               {.metric = "error", .max_t = lc::max_resource, .brackets = 1});
+  const auto result = rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
+                                     {.n_workers = 12,
+                                      .workers_per_rank = 3,
+                                      .stop_criterion = rung::stop_criterion{.max_wallclock_time = 2000},
+                                      .record_schedule = true});
+  std::int64_t resumes = 0;
+  for (const auto& span : result.statistics.schedule) resumes += span.first_epoch > 1 ? 1 : 0;
+  CHECK(resumes > 20);
+  CHECK(resumes_across_ranks(result.statistics, 3) == 0);
+}
+
+TEST_CASE("ranks: a checkpoint load delays a resumed trial's first epoch and is not busy time") {
+  constexpr double load = 2.5;
+  auto scheduler = synthetic_asha(rung::asha_type::promotion, 4);
+  const auto result = rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
+                                     {.n_workers = 8,
+                                      .workers_per_rank = 4,
+                                      .locality = rung::paused_trial_locality::checkpoint_anywhere,
+                                      .checkpoint_load_seconds = load,
+                                      .stop_criterion = rung::stop_criterion{.max_wallclock_time = 300},
+                                      .record_schedule = true});
+  const auto& statistics = result.statistics;
+  std::int64_t resumes = 0;
+  double epoch_seconds = 0;
+  for (const auto& span : statistics.schedule) {
+    const auto& config = result.trials.at(static_cast<std::size_t>(span.trial)).config;
+    const double epochs = static_cast<double>(span.last_epoch - span.first_epoch + 1);
+    const bool resumed = span.first_epoch > 1;
+    resumes += resumed ? 1 : 0;
+    if (span.end < statistics.end_time) {  // not cut short by the end
+      CHECK(span.end - span.start == doctest::Approx((resumed ? load : 0.0) + epochs * lc::epoch_seconds(config)));
+      epoch_seconds += epochs * lc::epoch_seconds(config);
+    }
+  }
+  REQUIRE(resumes > 20);
+  // Each stretch above loaded in full; a resume still in its first epoch at
+  // the end (one per worker at most, not in the schedule) up to the end only.
+  CHECK(statistics.loading_worker_seconds >= load * static_cast<double>(resumes));
+  CHECK(statistics.loading_worker_seconds <= load * static_cast<double>(resumes + 8));
+  CHECK(statistics.busy_worker_seconds >= epoch_seconds);
+  CHECK(statistics.busy_worker_seconds + statistics.loading_worker_seconds <= 8 * statistics.end_time + 1e-6);
+}
+
+TEST_CASE("bad rank options are refused before anything runs, naming the field and the value") {
+  auto scheduler = synthetic_asha(rung::asha_type::promotion, 1);
+  const rung::bench::synthetic_lc_benchmark benchmark;
+  const auto with = [&](rung::simulator_options options) {
+    options.stop_criterion = rung::stop_criterion{.max_wallclock_time = 1};
+    return rung::simulate(scheduler, benchmark, options);
+  };
+  constexpr auto checkpoints = rung::paused_trial_locality::checkpoint_anywhere;
+  CHECK_THROWS_WITH_AS(with({.locality = static_cast<rung::paused_trial_locality>(7)}),
+                       "simulator_options.locality = 7: must be in_memory_local or checkpoint_anywhere",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(with({.locality = checkpoints, .checkpoint_load_seconds = -1}),
+                       "simulator_options.checkpoint_load_seconds = -1: must be a finite number of seconds >= 0",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(with({.locality = checkpoints, .checkpoint_load_seconds = std::nan("")}),
+                       "simulator_options.checkpoint_load_seconds = NaN: must be a finite number of seconds >= 0",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(with({.workers_per_rank = 2, .checkpoint_load_seconds = 3}),
+                       "simulator_options.checkpoint_load_seconds = 3: applies to locality = checkpoint_anywhere "
+                       "only (in memory, a resume loads nothing)",
+                       std::invalid_argument);
 }

@@ -9,6 +9,12 @@
 //   auto result = rung::simulate(rung::asha(rung::random_searcher(space, {.seed = 1}), {...}),
 //                                benchmark, {.n_workers = 500, .stop_criterion = ...});
 //   result.statistics.utilization();
+//
+// Workers may be grouped into ranks (machines, MPI ranks: workers_per_rank),
+// and then a paused trial resumes only on the rank it paused on (it stays
+// in memory there: in_memory_local), or on any worker after loading its
+// checkpoint (checkpoint_anywhere, with checkpoint_load_seconds). What that
+// costs is in docs/simulator.md ("Promotion across ranks").
 #pragma once
 
 #include <algorithm>
@@ -21,12 +27,14 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rung/concepts/benchmark.hpp"
 #include "rung/concepts/scheduler.hpp"
 #include "rung/drivers/detail/tuning_common.hpp"
 #include "rung/drivers/detail/tuning_session.hpp"
+#include "rung/drivers/detail/worker_ranks.hpp"
 #include "rung/incumbent_point.hpp"
 #include "rung/results/experiment_recorder.hpp"
 #include "rung/stop_criterion.hpp"
@@ -34,8 +42,17 @@
 
 namespace rung {
 
+// Where a paused trial may resume, with the workers grouped into ranks.
+enum class paused_trial_locality : std::uint8_t {
+  in_memory_local,      // it waits in memory where it ran: only a worker of that rank resumes it
+  checkpoint_anywhere,  // it is saved to shared storage: any worker resumes it, loading it first
+};
+
 struct simulator_options {
   std::size_t n_workers = 4;
+  std::size_t workers_per_rank = 0;  // workers per rank (the last has the rest); 0: one machine
+  paused_trial_locality locality = paused_trial_locality::in_memory_local;
+  double checkpoint_load_seconds = 0.0;  // checkpoint_anywhere: a resume loads this long before its first epoch
   any_stop_criterion stop_criterion = {};  // on simulated time
   std::int64_t max_failures = 1;
   std::string name = {};                   // the experiment's name; default rung-sim-<date>-<time>
@@ -59,6 +76,7 @@ struct simulation_statistics {
   std::size_t workers = 0;
   double end_time = 0.0;                // simulated seconds when the tuning ended
   double busy_worker_seconds = 0.0;     // time workers spent running epochs
+  double loading_worker_seconds = 0.0;  // time workers spent loading checkpoints (not busy)
   std::int64_t events = 0;              // epochs completed (reports)
   double first_full_training = std::numeric_limits<double>::quiet_NaN();  // first trial trained to its end
   std::optional<trial_id> first_full_trial;  // which trial that was
@@ -85,8 +103,13 @@ class simulation_loop {
 
   simulation_loop(S& scheduler, const B& benchmark, R& recorder, const simulator_options& options,
                   session_options settings)
-      : session_(scheduler, recorder, std::move(settings)), benchmark_(benchmark), options_(options) {
-    for (std::size_t worker = 0; worker < options.n_workers; ++worker) free_workers_.push(worker);
+      : session_(scheduler, recorder, std::move(settings)),
+        benchmark_(benchmark),
+        options_(options),
+        workers_(options.n_workers, options.workers_per_rank),
+        local_(options.locality == paused_trial_locality::in_memory_local && workers_.ranks() > 1),
+        load_seconds_(options.locality == paused_trial_locality::checkpoint_anywhere ? options.checkpoint_load_seconds
+                                                                                     : 0.0) {
     statistics_.workers = options.n_workers;
   }
 
@@ -111,7 +134,10 @@ class simulation_loop {
       fill(now);
     }
     for (auto& slot : slots_) {
-      if (slot.running) close_span(slot, now, slot.epoch - 1, now - slot.epoch_started);
+      if (!slot.running) continue;
+      const double unloaded = std::max(0.0, slot.epoch_started - now);  // cut short while loading
+      statistics_.loading_worker_seconds -= unloaded;
+      close_span(slot, now, slot.epoch - 1, std::max(0.0, now - slot.epoch_started));
     }
     statistics_.end_time = now;
     std::string reason = session_.stopping_reason(now);
@@ -142,27 +168,37 @@ class simulation_loop {
     std::int64_t span_first_epoch = 0;
   };
 
-  // Starts or resumes trials on free workers, lowest worker first.
+  // Starts or resumes trials on free workers, lowest worker first. With
+  // in-memory trials on many ranks, a worker may resume only trials paused
+  // on its rank: a rank that gets nothing leaves its turn to the next one.
   void fill(double now) {
-    while (!free_workers_.empty()) {
-      const auto job = session_.next(now);
+    workers_.begin_pass();
+    while (const auto rank = workers_.next_to_ask()) {
+      const auto paused_here = [&](trial_id id) { return trial_rank_[static_cast<std::size_t>(id)] == *rank; };
+      const auto job = local_ ? session_.next(now, paused_here) : session_.next(now);
       if (const auto* fresh = std::get_if<run_new_trial>(&job)) {
-        start(fresh->id, 1, now);
+        start(*rank, fresh->id, 1, now, 0.0);
       } else if (const auto* resumed = std::get_if<resume_paused_trial>(&job)) {
-        start(resumed->id, static_cast<std::int64_t>(resumed->from_resource) + 1, now);
+        start(*rank, resumed->id, static_cast<std::int64_t>(resumed->from_resource) + 1, now, load_seconds_);
+      } else if (local_) {
+        workers_.asked_in_vain(*rank);
       } else {
-        return;
+        return;  // every free worker would hear the same
       }
     }
   }
 
-  void start(trial_id id, std::int64_t epoch, double now) {
-    const std::size_t worker = free_workers_.top();
-    free_workers_.pop();
+  // The trial's epoch begins after `loading` seconds (a checkpoint read).
+  void start(std::size_t rank, trial_id id, std::int64_t epoch, double now, double loading) {
+    const std::size_t worker = workers_.take(rank);
     if (slots_.size() <= worker) slots_.resize(worker + 1);
+    const auto index = static_cast<std::size_t>(id);
+    if (trial_rank_.size() <= index) trial_rank_.resize(index + 1);
+    trial_rank_[index] = rank;
+    statistics_.loading_worker_seconds += loading;
     slots_[worker] = {.running = true, .trial = id, .epoch = epoch, .epoch_started = now, .span_started = now,
                       .span_first_epoch = epoch};
-    schedule(worker, now);
+    schedule(worker, now + loading);
   }
 
   void schedule(std::size_t worker, double now) {
@@ -200,7 +236,7 @@ class simulation_loop {
     // The benchmark has no more epochs: the trial's training returns.
     if (outcome == decision::continue_trial) session_.trial_returned(id, worker_time, now);
     close_span(slot, now, slot.epoch, 0.0);
-    free_workers_.push(event.worker);
+    workers_.release(event.worker);
   }
 
   void close_span(worker_slot& slot, double now, std::int64_t last_epoch, double partial_busy) {
@@ -217,11 +253,30 @@ class simulation_loop {
   const B& benchmark_;
   const simulator_options& options_;
   std::priority_queue<epoch_done, std::vector<epoch_done>, std::greater<>> events_;
-  std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> free_workers_;
+  worker_ranks workers_;
+  bool local_;            // paused trials resume only on their rank
+  double load_seconds_;   // what a resume spends loading a checkpoint
+  std::vector<std::size_t> trial_rank_;  // by trial id: the rank it last ran on
   std::vector<worker_slot> slots_;
   std::uint64_t next_sequence_ = 0;
   simulation_statistics statistics_;
 };
+
+inline void check_locality(std::string_view who, const simulator_options& options) {
+  using enum paused_trial_locality;
+  if (options.locality != in_memory_local && options.locality != checkpoint_anywhere) {
+    bad_driver_option(who, "locality", to_text(static_cast<int>(options.locality)),
+                      "must be in_memory_local or checkpoint_anywhere");
+  }
+  const double load = options.checkpoint_load_seconds;
+  if (!(std::isfinite(load) && load >= 0)) {
+    bad_driver_option(who, "checkpoint_load_seconds", to_text(load), "must be a finite number of seconds >= 0");
+  }
+  if (load > 0 && options.locality == in_memory_local) {
+    bad_driver_option(who, "checkpoint_load_seconds", to_text(load),
+                      "applies to locality = checkpoint_anywhere only (in memory, a resume loads nothing)");
+  }
+}
 
 }  // namespace detail
 
@@ -238,6 +293,7 @@ simulation_result<typename S::config_type> simulate(S& scheduler, const B& bench
   if (options.max_failures < 0) {
     detail::bad_driver_option(who, "max_failures", detail::to_text(options.max_failures), "must be >= 0");
   }
+  detail::check_locality(who, options);
   if (benchmark.metric_name() != scheduler.metric()) {
     throw std::invalid_argument("simulate: the benchmark reports '" + std::string(benchmark.metric_name()) +
                                 "' but the scheduler optimises '" + std::string(scheduler.metric()) + "'");
