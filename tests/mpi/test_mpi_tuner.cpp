@@ -331,3 +331,28 @@ TEST_CASE("mpi_tuner: SIGTERM to rank 0 stops every rank's trials; the experimen
   }
   std::filesystem::remove_all(resumed.experiment_dir);
 }
+
+TEST_CASE("mpi_tuner: a NaN a worker rank reports crosses as NaN and is the worst value, as in rung::tuner") {
+  // NaN is not a failure (the schedulers rank it last); a trial that wants to fail on it throws.
+  rung::mpi_tuner tuner(rung::fifo(rung::random_searcher(make_space(), {.seed = 6}), {.metric = "loss", .max_t = 2}),
+                        {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 6},
+                                          .max_failures = 3,
+                                          .record_results = false})});
+  const auto result = tuner.run([](const config& c, rung::reporter& reporter) {
+    const bool diverges = reporter.trial() % 2 == 1;
+    for (std::int64_t epoch = 1; epoch <= 2; ++epoch) {
+      const double value = diverges ? std::nan("") : loss(c, epoch);
+      reporter.report(static_cast<double>(epoch), value);
+      if (diverges && reporter.trial() == 5) throw std::runtime_error("loss is NaN");
+    }
+  });
+  if (tuner.rank() != 0) return;
+  REQUIRE(result.trials.size() == 6);
+  for (const auto& trial : result.trials) {
+    CAPTURE(trial.id);
+    CHECK(trial.status == (trial.id == 5 ? rung::trial_status::failed : rung::trial_status::completed));
+    CHECK(std::isnan(trial.best_metric) == (trial.id % 2 == 1));
+  }
+  REQUIRE(result.best_trial.has_value());
+  CHECK(*result.best_trial % 2 == 0);
+}

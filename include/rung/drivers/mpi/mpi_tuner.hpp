@@ -312,7 +312,7 @@ class mpi_tuner {
         if (active) {
           pacing.busy();
         } else {
-          pacing.idle();
+          pacing.idle([&host](std::chrono::microseconds most) { host.wait_for_outbox(most); });
         }
       }
       channel.finish_sends();

@@ -10,7 +10,8 @@
 // lock. poll_pacing bounds what polling costs: back to back (yielding the
 // core) while messages come, then, after spin_for without one, a sleep of
 // idle_sleep between polls, so that an idle rank costs almost no CPU and a
-// message waits at most idle_sleep plus one poll.
+// message waits at most idle_sleep plus one poll (on a worker rank, a
+// trial's report goes at once: its thread wakes the loop).
 #pragma once
 
 // rung speaks MPI's C API: Open MPI's and MPICH's C++ bindings (deprecated, and warned about) stay out.
@@ -99,16 +100,21 @@ class mpi_channel {
 
 class poll_pacing {
  public:
-  static constexpr std::chrono::microseconds spin_for{2000};
+  static constexpr std::chrono::microseconds spin_for{200};
   static constexpr std::chrono::microseconds idle_sleep{100};
 
   void busy() noexcept { last_busy_ = std::chrono::steady_clock::now(); }
-  void idle() const {
+  // sleep(idle_sleep) may return early: a worker rank's wakes when a trial thread has a message to send.
+  template <class Sleep>
+  void idle(Sleep&& sleep) const {
     if (std::chrono::steady_clock::now() - last_busy_ < spin_for) {
       std::this_thread::yield();
     } else {
-      std::this_thread::sleep_for(idle_sleep);
+      sleep(idle_sleep);
     }
+  }
+  void idle() const {
+    idle([](std::chrono::microseconds pause) { std::this_thread::sleep_for(pause); });
   }
 
  private:

@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -62,6 +63,12 @@ class mpi_worker_host final : public trial_host {
     } catch (const std::exception& failure) {
       outbox_.push_back(wire::encode_error(failure.what()));  // rank 0 abandons the tuning, naming this rank
     }
+  }
+
+  // Returns once a message waits in the outbox, or after `most`.
+  void wait_for_outbox(std::chrono::microseconds most) {
+    std::unique_lock lock(mutex_);
+    outbox_ready_.wait_for(lock, most, [this] { return !outbox_.empty(); });
   }
 
   [[nodiscard]] std::vector<std::string> take_outbox() {
@@ -120,12 +127,18 @@ class mpi_worker_host final : public trial_host {
     boost::asio::cancellation_signal cancel;
   };
 
+  // Under mutex_, from a trial: the loop may be asleep in wait_for_outbox().
+  void post(std::string message) {
+    outbox_.push_back(std::move(message));
+    outbox_ready_.notify_one();
+  }
+
   // Under mutex_. False: the tuning is over, the trial is told to stop here.
   bool send_report(invocation& run, double resource, std::span<const double> values) {
     if (shut_down_) return false;
     run.answer.reset();
     run.waiting = true;
-    outbox_.push_back(wire::encode_report(run.trial, resource, values));
+    post(wire::encode_report(run.trial, resource, values));
     return true;
   }
 
@@ -249,9 +262,9 @@ class mpi_worker_host final : public trial_host {
     const trial_id id = run.trial;
     if (!shut_down_) {
       if (!error || (run.stop_requested && is_cancellation(error))) {
-        outbox_.push_back(wire::encode_returned(id));
+        post(wire::encode_returned(id));
       } else {
-        outbox_.push_back(wire::encode_failed(id, describe_error(error)));
+        post(wire::encode_failed(id, describe_error(error)));
       }
     }
     invocations_.erase(id);
@@ -273,6 +286,7 @@ class mpi_worker_host final : public trial_host {
 
   mutable std::mutex mutex_;  // guards everything below; trial threads and the transport share it
   std::vector<std::string> outbox_;
+  std::condition_variable outbox_ready_;
   std::unordered_map<trial_id, std::shared_ptr<invocation>> invocations_;
   std::string shutdown_error_;
   bool shut_down_ = false;
