@@ -1,5 +1,6 @@
-// The MPI driver's rank 0 and its messages, without MPI: the coordinator is
-// fed the text a worker rank would send and its outbox read back, so the
+// The MPI driver's rank 0, a worker rank and their messages, without MPI:
+// the coordinator is fed the text a worker rank would send, the worker host
+// the text rank 0 would send, and their outboxes are read back, so the
 // protocol's rules are checked here in one process (tests/mpi/ runs the
 // same across ranks).
 #include "rung/drivers/mpi/detail/coordinator.hpp"
@@ -7,14 +8,19 @@
 #include <doctest/doctest.h>
 
 #include <bit>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <limits>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "rung/concepts/recorder.hpp"
+#include "rung/drivers/detail/trial_ref.hpp"
 #include "rung/drivers/mpi/detail/wire.hpp"
+#include "rung/drivers/mpi/detail/worker_host.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
@@ -328,4 +334,114 @@ TEST_CASE("coordinator: the tuning's end stops running trials, wakes paused ones
   zero.from(2, wire::encode_goodbye());
   CHECK(zero.coordinator.done());
   CHECK_FALSE(zero.coordinator.failure());
+}
+
+namespace {
+
+using space_type = std::remove_const_t<decltype(space)>;
+using config = space_type::config_type;
+
+// A blocking trial that reports epochs 1 and 2 and keeps what each report
+// returned and the slot it ran on after it.
+struct recording_trial {
+  std::vector<rung::decision> decisions;
+  std::vector<std::size_t> slots;
+  void operator()(const config& /*c*/, rung::reporter& reporter) {
+    for (int epoch = 1; epoch <= 2; ++epoch) {
+      decisions.push_back(reporter.report(epoch, 0.5));
+      slots.push_back(reporter.worker());
+      if (decisions.back() != rung::decision::continue_trial) return;
+    }
+  }
+};
+
+// A worker rank of one slot; the test plays rank 0.
+struct worker_rank {
+  worker_rank() : host(space, rung::detail::erase_trial<config>(trial), io, 1, fingerprint, metric_names, 0) {}
+
+  void from_rank_0(const std::string& text) { host.receive(text); }
+  void start(rung::trial_id id) {
+    std::string json;
+    space.append_json(json, space.midpoint());
+    from_rank_0(wire::encode_start(id, 0, json, 0.0, std::nullopt));
+  }
+  // What the rank sends next, waiting for a trial thread up to 10 s.
+  wire::from_worker next() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (pending.empty() && std::chrono::steady_clock::now() < deadline) {
+      host.wait_for_outbox(std::chrono::milliseconds(10));
+      for (auto& text : host.take_outbox()) pending.push_back(std::move(text));
+    }
+    REQUIRE_FALSE(pending.empty());
+    const auto text = pending.front();
+    pending.erase(pending.begin());
+    return wire::decode_from_worker(text, "rank 1");
+  }
+
+  boost::asio::io_context io{1};
+  recording_trial trial;
+  std::vector<std::string> metric_names{"loss"};
+  rung::detail::mpi_worker_host<space_type, rung::detail::blocking_trial_ref<config>> host;
+  std::vector<std::string> pending;
+};
+
+}  // namespace
+
+TEST_CASE("worker host: hello first, then a trial's reports wait for rank 0's answers; a pause waits for the resume") {
+  worker_rank worker;
+  const auto hello = std::get<wire::hello>(worker.next());
+  CHECK(hello.slots == 1);
+  CHECK(hello.fingerprint == fingerprint);
+  worker.from_rank_0(wire::encode_welcome("/shared/trials"));
+  worker.start(3);
+  const auto first = std::get<wire::report>(worker.next());
+  CHECK(first.trial == 3);
+  CHECK(first.resource == 1.0);
+  CHECK(first.metrics == std::vector<double>{0.5});
+  worker.from_rank_0(wire::encode_pause(3));  // stays inside report(), in memory
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(worker.host.take_outbox().empty());
+  worker.from_rank_0(wire::encode_resume(3, 0, 2.0));
+  const auto second = std::get<wire::report>(worker.next());
+  CHECK(second.resource == 2.0);  // it went on where it paused
+  worker.from_rank_0(wire::encode_decision(3, rung::decision::stop_trial));
+  CHECK(std::get<wire::returned>(worker.next()).trial == 3);
+  CHECK(worker.trial.decisions == std::vector{rung::decision::continue_trial, rung::decision::stop_trial});
+  worker.from_rank_0(wire::encode_shutdown(""));
+  CHECK(std::holds_alternative<wire::goodbye>(worker.next()));
+  CHECK(worker.host.done());
+  CHECK(worker.host.shutdown_error().empty());
+}
+
+TEST_CASE("worker host: what it cannot take from rank 0 goes back as an error naming the field") {
+  worker_rank worker;
+  (void)worker.next();  // hello
+  SUBCASE("a configuration the space rejects") {
+    worker.from_rank_0(R"({"type":"start","trial":4,"slot":0,"config":{"x":7,"optimiser":"sgd"},"resume_from":0})");
+    const auto error = std::get<wire::error>(worker.next());
+    CHECK(error.message.starts_with("from rank 0: start message for trial 4: config: hyperparameter 'x'"));
+  }
+  SUBCASE("a decision for a trial it does not run") {
+    worker.from_rank_0(wire::encode_decision(9, rung::decision::continue_trial));
+    CHECK(std::get<wire::error>(worker.next()).message ==
+          "from rank 0: decision message: field trial = 9: no trial of this rank");
+  }
+  SUBCASE("a message that does not parse") {
+    worker.from_rank_0("{\"type\":");
+    CHECK(std::get<wire::error>(worker.next()).message.starts_with("from rank 0: message does not parse"));
+  }
+  worker.from_rank_0(wire::encode_shutdown("rank 2: gone"));
+  CHECK(std::holds_alternative<wire::goodbye>(worker.next()));
+  CHECK(worker.host.shutdown_error() == "rank 2: gone");
+}
+
+TEST_CASE("worker host: a shutdown stops a paused trial, which returns without a word, then goodbye") {
+  worker_rank worker;
+  (void)worker.next();
+  worker.start(0);
+  (void)std::get<wire::report>(worker.next());
+  worker.from_rank_0(wire::encode_pause(0));
+  worker.from_rank_0(wire::encode_shutdown("rank 0: abandoned"));
+  CHECK(std::holds_alternative<wire::goodbye>(worker.next()));  // no returned: rank 0 reads no more
+  CHECK(worker.trial.decisions == std::vector{rung::decision::stop_trial});
 }

@@ -29,6 +29,7 @@
 
 #include "rung/drivers/detail/journal_replay.hpp"
 #include "rung/drivers/detail/tuning_session.hpp"
+#include "rung/drivers/mpi/detail/rank_slots.hpp"
 #include "rung/drivers/mpi/detail/wire.hpp"
 #include "rung/experiment_description.hpp"
 #include "rung/results/status_table.hpp"
@@ -57,7 +58,7 @@ class mpi_coordinator {
   mpi_coordinator(S& scheduler, R& recorder, session_options session_settings, coordinator_settings settings)
       : session_(scheduler, recorder, std::move(session_settings)),
         settings_(std::move(settings)),
-        free_(static_cast<std::size_t>(settings_.ranks)),
+        slots_(settings_.ranks, settings_.slots_per_rank),
         said_hello_(static_cast<std::size_t>(settings_.ranks), false),
         said_goodbye_(static_cast<std::size_t>(settings_.ranks), false) {
     if (settings_.ranks < 2) {
@@ -65,11 +66,6 @@ class mpi_coordinator {
                                   " rank: rank 0 coordinates and ranks 1..N-1 run the trials, so at least 2 are "
                                   "needed (mpiexec -n 2 or more); for one process, use rung::tuner");
     }
-    for (int rank = 1; rank < settings_.ranks; ++rank) {
-      for (std::int64_t slot = settings_.slots_per_rank; slot-- > 0;) free_[rank_index(rank)].push_back(slot);
-    }
-    total_slots_ = free_count_ = static_cast<std::size_t>(settings_.ranks - 1) *
-                                 static_cast<std::size_t>(settings_.slots_per_rank);
   }
 
   // Rebuilds the session from an earlier run's journal, as the tuner does;
@@ -150,10 +146,6 @@ class mpi_coordinator {
   }
 
  private:
-  struct slot {
-    int rank = 0;
-    std::int64_t local = 0;
-  };
   enum class run_state : std::uint8_t {
     running,
     paused,     // in memory on its rank, holding no slot
@@ -272,7 +264,7 @@ class mpi_coordinator {
   void handle(int rank, const std::string& /*where*/, const wire::failed& failed, double now) {
     auto& trial_run = owned(rank, failed.trial, "failed");
     const double worker_time = worked(trial_run, now);
-    if (trial_run.relaunch) give_back(trial_run.relaunch->kept);  // it failed while saving: the kept slot goes back
+    if (trial_run.relaunch) slots_.give_back(trial_run.relaunch->kept);  // it failed while saving: the kept slot goes back
     release(trial_run);
     runs_.erase(failed.trial);
     if (settings_.log) *settings_.log << "trial " << failed.trial << " failed on rank " << rank << ": " << failed.message << '\n';
@@ -293,24 +285,24 @@ class mpi_coordinator {
   void fill(double now) {
     if (!started_ || finished_) return;
     if (!stopping_ && !session_.stopping_reason(now).empty()) begin_stop(now);
-    while (!stopping_ && free_count_ > 0 && !relaunch_.empty()) {
+    while (!stopping_ && slots_.free_count() > 0 && !relaunch_.empty()) {
       const trial_id id = relaunch_.front();
       relaunch_.erase(relaunch_.begin());
-      launch(id, session_.trial(id).last_resource, take_slot(), now);
+      launch(id, session_.trial(id).last_resource, slots_.take(), now);
     }
     const auto on_a_rank_with_a_free_slot = [this](trial_id id) {
       const auto found = runs_.find(id);
       return found == runs_.end() || found->second.state != run_state::paused ||
-             !free_[rank_index(found->second.rank)].empty();
+             slots_.has_free(found->second.rank);
     };
-    while (!stopping_ && free_count_ > 0) {
+    while (!stopping_ && slots_.free_count() > 0) {
       const auto job = ask_for_job(now, on_a_rank_with_a_free_slot);
       if (const auto* fresh = std::get_if<run_new_trial>(&job)) {
-        launch(fresh->id, 0.0, take_slot(), now);
+        launch(fresh->id, 0.0, slots_.take(), now);
       } else if (const auto* resumed = std::get_if<resume_paused_trial>(&job)) {
         resume(resumed->id, resumed->from_resource, now);
       } else {
-        if (std::holds_alternative<nothing_left_to_run>(job) && free_count_ == total_slots_) begin_stop(now);
+        if (std::holds_alternative<nothing_left_to_run>(job) && slots_.all_free()) begin_stop(now);
         break;
       }
     }
@@ -346,19 +338,19 @@ class mpi_coordinator {
   void resume(trial_id id, double from_resource, double now) {
     const auto found = runs_.find(id);
     if (found == runs_.end()) {
-      launch(id, from_resource, take_slot(), now);  // its callable returned (checkpoint mode): call it again
+      launch(id, from_resource, slots_.take(), now);  // its callable returned (checkpoint mode): call it again
       return;
     }
     auto& trial_run = found->second;
     if (trial_run.state != run_state::paused) {
       // Told to pause and still returning (saving its checkpoint): called again once returned.
-      trial_run.relaunch = relaunch_request{take_slot(), from_resource};
+      trial_run.relaunch = relaunch_request{slots_.take(), from_resource};
       return;
     }
     // A scheduler without resume_filter may resume a trial whose rank has no
     // free slot: it goes on there all the same, lent a slot of another rank.
-    const bool own_rank = !free_[rank_index(trial_run.rank)].empty();
-    const slot held = own_rank ? take_slot_on(trial_run.rank) : take_slot();
+    const bool own_rank = slots_.has_free(trial_run.rank);
+    const slot held = own_rank ? slots_.take_on(trial_run.rank) : slots_.take();
     if (own_rank) trial_run.local = held.local;
     trial_run.held = held;
     trial_run.state = run_state::running;
@@ -408,30 +400,8 @@ class mpi_coordinator {
     for (int rank = 1; rank < settings_.ranks; ++rank) send(rank, wire::encode_shutdown(error));
   }
 
-  // The rank with the most free slots (the lowest of equals): new trials spread over the ranks.
-  slot take_slot() {
-    int best = 1;
-    for (int rank = 2; rank < settings_.ranks; ++rank) {
-      if (free_[rank_index(rank)].size() > free_[rank_index(best)].size()) best = rank;
-    }
-    return take_slot_on(best);
-  }
-
-  slot take_slot_on(int rank) {
-    auto& free = free_[rank_index(rank)];
-    const slot taken{rank, free.back()};
-    free.pop_back();
-    --free_count_;
-    return taken;
-  }
-
-  void give_back(slot freed) {
-    free_[rank_index(freed.rank)].push_back(freed.local);
-    ++free_count_;
-  }
-
   void release(run& trial_run) {
-    if (trial_run.held) give_back(*std::exchange(trial_run.held, std::nullopt));
+    if (trial_run.held) slots_.give_back(*std::exchange(trial_run.held, std::nullopt));
   }
 
   void print_status() const {
@@ -445,9 +415,7 @@ class mpi_coordinator {
   tuning_session<S, R> session_;
   coordinator_settings settings_;
   experiment_description description_;
-  std::vector<std::vector<std::int64_t>> free_;  // per rank, its free slots (rank 0 has none)
-  std::size_t free_count_ = 0;
-  std::size_t total_slots_ = 0;
+  rank_slots slots_;
   std::unordered_map<trial_id, run> runs_;
   std::vector<bool> said_hello_;
   std::vector<bool> said_goodbye_;
