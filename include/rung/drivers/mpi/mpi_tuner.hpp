@@ -17,6 +17,13 @@
 // through resume_filter); with pause_in_memory = false (checkpoints on a
 // filesystem every rank shares) any rank resumes any trial. A communicator
 // of one rank is refused: there would be no worker (use rung::tuner).
+// reporter::worker() is the trial's slot on its rank (0 .. workers_per_rank
+// - 1: a GPU of that node). Every rank must run the same space, scheduler
+// and metrics: rank 0 compares a fingerprint of them (the space's
+// description, the scheduler's name, metric, mode, resource attribute and
+// tuner_options::metrics) and refuses a rank that differs, naming it. As in
+// rung::tuner, a trial that throws fails (max_failures counts every rank's)
+// and a NaN it reports is the worst value, not a failure.
 #pragma once
 
 // rung speaks MPI's C API: Open MPI's and MPICH's C++ bindings (deprecated, and warned about) stay out.
@@ -41,6 +48,7 @@
 
 #include "rung/concepts/scheduler.hpp"
 #include "rung/concepts/trial.hpp"
+#include "rung/drivers/detail/process_groups.hpp"
 #include "rung/drivers/detail/stop_signals.hpp"
 #include "rung/drivers/detail/trial_ref.hpp"
 #include "rung/drivers/detail/tuning_common.hpp"
@@ -287,6 +295,7 @@ class mpi_tuner {
   tuning_result<config_type> host_trials(detail::mpi_channel& channel, F erased) {
     boost::asio::io_context io{1};  // coroutine trials; polled by the loop below
     const auto keep_polling = boost::asio::make_work_guard(io);
+    const detail::process_groups::user keep_guardian;  // trials run as programs (subprocess_trial): as in the tuner
     // The launcher signals every rank: rank 0 stops the tuning, and this rank's trials with it.
     std::optional<detail::signal_watch> signals;
     if (options_.tuning.handle_signals) signals.emplace(io, [](int /*signal_number*/) {});
