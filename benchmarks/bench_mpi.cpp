@@ -1,0 +1,258 @@
+// The MPI driver's costs (rung::mpi_tuner), one JSON line per case; run it
+// under mpiexec, as scripts/bench_mpi.sh does at each rank count:
+//   bench_mpi round_trip [reports]               2 ranks: one trial on rank 1 reporting in a loop;
+//                                                 each report's round trip (worker -> rank 0 ->
+//                                                 decision back), median and p99 (target <= 20 us)
+//   bench_mpi reports [reports_per_trial] [slots] one trial per slot, all reporting in a loop:
+//                                                 the reports per second rank 0 sustains (>= 200,000)
+//   bench_mpi trivial [trials] [slots]           trials that report once and return: trials per second
+//   bench_mpi epochs [seconds] [slots]           ASHA on the synthetic workload, every epoch 10 ms:
+//                                                 trials and epochs per second and the utilisation
+//                                                 (>= 99%), beside rung::simulate's prediction for
+//                                                 the same scheduler, workload and worker count
+// slots: workers_per_rank (default 1); every rank but 0 hosts that many.
+// Results are recorded on rank 0, as users run it (RUNG_BENCH_NO_RECORDING=1
+// shows what recording costs). The line comes from the rank that measured.
+#include <mpi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "rung/drivers/simulator.hpp"
+#include "rung/mpi.hpp"
+#include "rung/schedulers/asha.hpp"
+#include "rung/schedulers/fifo.hpp"
+#include "rung/searchers/random_search.hpp"
+#include "rung/spaces/config_space.hpp"
+#include "synthetic_workload.hpp"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+namespace lc = rung::bench::synthetic_lc;
+
+constexpr auto trivial_space = rung::config_space(rung::uniform<"x">(0.0, 1.0));
+using trivial_config = decltype(trivial_space)::config_type;
+
+constexpr auto epoch_length = std::chrono::milliseconds(10);
+
+int world_rank() {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+int world_size() {
+  int size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return size;
+}
+
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+// A positive count from argv[index], or the default; anything else ends the
+// benchmark naming the argument.
+std::int64_t count_argument(int argc, char** argv, int index, const char* name, std::int64_t fallback) {
+  if (argc <= index) return fallback;
+  char* end = nullptr;
+  const long long value = std::strtoll(argv[index], &end, 10);
+  if (end == argv[index] || *end != '\0' || value <= 0) {
+    throw std::invalid_argument(std::string(name) + " must be a positive integer, not '" + argv[index] + "'");
+  }
+  return value;
+}
+
+// The tuner settings every case shares: slots on each worker rank (the
+// workers are (ranks - 1) * slots), results recorded on rank 0 into a
+// directory of the case's own.
+rung::mpi_tuner_options bench_options(const char* name, std::size_t slots, rung::any_stop_criterion stop) {
+  const auto root = std::filesystem::temp_directory_path() / "rung-bench-mpi";
+  if (world_rank() == 0) std::filesystem::remove_all(root / name);
+  return {.tuning = {.stop_criterion = std::move(stop),
+                     .name = name,
+                     .experiment_root = root,
+                     .record_results = std::getenv("RUNG_BENCH_NO_RECORDING") == nullptr,
+                     .log = nullptr},
+          .workers_per_rank = slots};
+}
+
+auto fifo_over_trivial_space() {
+  return rung::fifo(rung::random_searcher(trivial_space, {.seed = 1}), {.metric = "loss"});
+}
+
+std::int64_t sum_over_ranks(std::int64_t local) {
+  std::int64_t total = 0;
+  MPI_Reduce(&local, &total, 1, MPI_INT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+  return total;
+}
+
+const char* recording() { return std::getenv("RUNG_BENCH_NO_RECORDING") == nullptr ? "true" : "false"; }
+
+void round_trip(std::int64_t reports) {
+  if (world_size() != 2) throw std::invalid_argument("round_trip runs on 2 ranks, not " + std::to_string(world_size()));
+  std::vector<double> microseconds;
+  microseconds.reserve(static_cast<std::size_t>(reports));
+  rung::mpi_tuner tuner(fifo_over_trivial_space(),
+                        bench_options("round_trip", 1, rung::stop_criterion{.max_num_trials_started = 1}));
+  tuner.run([&](const trivial_config& config, rung::reporter& reporter) {
+    for (std::int64_t report = 1; report <= reports; ++report) {
+      const auto start = clock_type::now();
+      reporter.report(static_cast<double>(report), config.get<"x">());
+      microseconds.push_back(seconds_since(start) * 1e6);
+    }
+  });
+  if (tuner.rank() == 0) return;  // the trial ran on rank 1, which prints
+  // The first tenth warms the caches and the transport's connection up.
+  microseconds.erase(microseconds.begin(), microseconds.begin() + static_cast<std::ptrdiff_t>(reports / 10));
+  std::sort(microseconds.begin(), microseconds.end());
+  const auto at = [&](double quantile) {
+    return microseconds[static_cast<std::size_t>(std::ceil(quantile * static_cast<double>(microseconds.size()))) - 1];
+  };
+  std::printf(R"({"benchmark":"bench_mpi","case":"round_trip","ranks":2,"reports":%zu,"recording":%s,)"
+              R"("median_us":%.2f,"p99_us":%.2f,"target_us":20})"
+              "\n",
+              microseconds.size(), recording(), at(0.5), at(0.99));
+}
+
+void reports_per_second(std::int64_t reports_per_trial, std::size_t slots) {
+  const auto workers = slots * static_cast<std::size_t>(world_size() - 1);
+  rung::mpi_tuner tuner(fifo_over_trivial_space(),
+                        bench_options("reports", slots,
+                                      rung::stop_criterion{.max_num_trials_started =
+                                                               static_cast<std::int64_t>(workers)}));
+  std::atomic<std::int64_t> reports{0};
+  const auto start = clock_type::now();
+  const auto result = tuner.run([&](const trivial_config& config, rung::reporter& reporter) {
+    for (std::int64_t report = 1; report <= reports_per_trial; ++report) {
+      reporter.report(static_cast<double>(report), config.get<"x">());
+    }
+    reports += reports_per_trial;
+  });
+  const double seconds = seconds_since(start);
+  const auto total = sum_over_ranks(reports);
+  if (tuner.rank() != 0) return;
+  std::printf(R"({"benchmark":"bench_mpi","case":"reports","ranks":%d,"workers_per_rank":%zu,"reports":%lld,)"
+              R"("recording":%s,"seconds":%.3f,"reports_per_s":%.0f,"target_reports_per_s":200000,)"
+              R"("trials_completed":%lld})"
+              "\n",
+              world_size(), slots, static_cast<long long>(total), recording(), seconds,
+              static_cast<double>(total) / seconds, static_cast<long long>(result.status.num_trials_completed));
+}
+
+void trivial_trials(std::int64_t trials, std::size_t slots) {
+  rung::mpi_tuner tuner(fifo_over_trivial_space(),
+                        bench_options("trivial", slots, rung::stop_criterion{.max_num_trials_started = trials}));
+  const auto start = clock_type::now();
+  const auto result = tuner.run(
+      [](const trivial_config& config, rung::reporter& reporter) { reporter.report(1.0, config.get<"x">()); });
+  const double seconds = seconds_since(start);
+  if (tuner.rank() != 0) return;
+  std::printf(R"({"benchmark":"bench_mpi","case":"trivial","ranks":%d,"workers_per_rank":%zu,"trials":%lld,)"
+              R"("recording":%s,"seconds":%.3f,"trials_per_s":%.0f,"us_per_trial":%.2f})"
+              "\n",
+              world_size(), slots, static_cast<long long>(result.status.num_trials_completed), recording(), seconds,
+              static_cast<double>(result.status.num_trials_completed) / seconds,
+              seconds * 1e6 / static_cast<double>(result.status.num_trials_completed));
+}
+
+// The synthetic workload's learning curves with every epoch as long as the
+// real trials' here, for the simulator's prediction.
+struct fixed_epoch_benchmark {
+  using space_type = rung::bench::synthetic_lc_benchmark::space_type;
+  rung::bench::synthetic_lc_benchmark curves = {};
+  double seconds_per_epoch = 0.0;
+
+  [[nodiscard]] const space_type& space() const noexcept { return curves.space(); }
+  [[nodiscard]] std::string_view metric_name() const noexcept { return curves.metric_name(); }
+  [[nodiscard]] std::int64_t max_epochs(const lc::config& config) const noexcept { return curves.max_epochs(config); }
+  [[nodiscard]] double metric(const lc::config& config, std::int64_t epoch) const { return curves.metric(config, epoch); }
+  [[nodiscard]] double epoch_seconds(const lc::config& /*config*/, std::int64_t /*epoch*/) const {
+    return seconds_per_epoch;
+  }
+};
+
+auto asha_over_synthetic_workload() {
+  return rung::asha(rung::random_searcher(lc::space, {.seed = 1}), lc::asha_settings(rung::asha_type::stopping));
+}
+
+void ten_ms_epochs(std::int64_t seconds_limit, std::size_t slots) {
+  const auto workers = slots * static_cast<std::size_t>(world_size() - 1);
+  const rung::stop_criterion stop{.max_wallclock_time = static_cast<double>(seconds_limit)};
+  rung::mpi_tuner tuner(asha_over_synthetic_workload(), bench_options("epochs", slots, stop));
+  std::atomic<std::int64_t> busy_nanoseconds{0};
+  std::atomic<std::int64_t> epochs{0};
+  const auto start = clock_type::now();
+  const auto result = tuner.run([&](const lc::config& config, rung::reporter& reporter) {
+    for (auto epoch = static_cast<std::int64_t>(reporter.resume_from()) + 1; epoch <= lc::max_resource; ++epoch) {
+      const auto epoch_start = clock_type::now();
+      std::this_thread::sleep_for(epoch_length);  // the epoch's work; what it overshoots is work too
+      busy_nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - epoch_start).count();
+      ++epochs;
+      if (reporter.report(static_cast<double>(epoch), lc::error(config, epoch)) != rung::decision::continue_trial) {
+        return;
+      }
+    }
+  });
+  const double seconds = seconds_since(start);
+  const double busy_seconds = static_cast<double>(sum_over_ranks(busy_nanoseconds)) * 1e-9;
+  const auto total_epochs = sum_over_ranks(epochs);
+  if (tuner.rank() != 0) return;
+
+  const auto predicted = rung::simulate(
+      asha_over_synthetic_workload(),
+      fixed_epoch_benchmark{.seconds_per_epoch = std::chrono::duration<double>(epoch_length).count()},
+      {.n_workers = workers, .stop_criterion = stop});
+  const double predicted_seconds = predicted.statistics.end_time;
+  std::printf(R"({"benchmark":"bench_mpi","case":"epochs_10ms","scheduler":"asha_stopping","ranks":%d,)"
+              R"("workers_per_rank":%zu,"workers":%zu,"recording":%s,"seconds":%.3f,)"
+              R"("trials_started":%lld,"trials_per_s":%.1f,"epochs_per_s":%.1f,"utilization":%.4f,)"
+              R"("simulated_trials_per_s":%.1f,"simulated_epochs_per_s":%.1f,"simulated_utilization":%.4f,)"
+              R"("target_utilization":0.99})"
+              "\n",
+              world_size(), slots, workers, recording(), seconds,
+              static_cast<long long>(result.status.num_trials_started),
+              static_cast<double>(result.status.num_trials_started) / seconds,
+              static_cast<double>(total_epochs) / seconds, busy_seconds / (static_cast<double>(workers) * seconds),
+              static_cast<double>(predicted.status.num_trials_started) / predicted_seconds,
+              static_cast<double>(predicted.statistics.events) / predicted_seconds,
+              predicted.statistics.utilization());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const rung::mpi_session session(argc, argv);
+  try {
+    const std::string_view which = argc > 1 ? argv[1] : "";
+    if (world_size() < 2) throw std::invalid_argument("run it on at least 2 ranks (mpiexec -n 2 bench_mpi ...)");
+    const auto slots = [&] { return static_cast<std::size_t>(count_argument(argc, argv, 3, "slots", 1)); };
+    if (which == "round_trip") {
+      round_trip(count_argument(argc, argv, 2, "reports", 100'000));
+    } else if (which == "reports") {
+      reports_per_second(count_argument(argc, argv, 2, "reports_per_trial", 100'000), slots());
+    } else if (which == "trivial") {
+      trivial_trials(count_argument(argc, argv, 2, "trials", 20'000), slots());
+    } else if (which == "epochs") {
+      ten_ms_epochs(count_argument(argc, argv, 2, "seconds", 10), slots());
+    } else {
+      throw std::invalid_argument("the case must be round_trip, reports, trivial or epochs, not '" +
+                                  std::string(which) + "'");
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "bench_mpi (rank %d): %s\n", world_rank(), error.what());
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  return 0;
+}
