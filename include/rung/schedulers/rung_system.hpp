@@ -94,7 +94,7 @@ class rung_system {
   // entry never kinder than a better one (the shipped ones do not), so the
   // walk down a rung ends at the first allowed entry, and a rung whose best
   // does not qualify offers nothing to any filter.
-  promotion_search promote(std::size_t bracket, resume_filter may_resume = {}) {
+  promotion_search promote(std::size_t bracket, resume_filter may_resume) {
     const std::size_t lowest = config_.per_bracket ? bracket : 0;  // a shared system offers all its rungs
     bool held_back = false;
     for (std::size_t j = ladder_.size(); j-- > lowest;) {
