@@ -14,11 +14,16 @@ vcpkg_from_github(
 # Header-only: one (release) configuration is all there is to install.
 set(VCPKG_BUILD_TYPE release)
 
+# The feature mpi gives -DRUNG_MPI=ON (vcpkg's MPI), its absence -DRUNG_MPI=OFF:
+# never an MPI that happens to be installed on the system.
+vcpkg_check_features(OUT_FEATURE_OPTIONS feature_options FEATURES mpi RUNG_MPI)
+
 # rung is the top-level project here, so its tests, examples and benchmarks
 # would be built by default: turn them off.
 vcpkg_cmake_configure(
   SOURCE_PATH "${SOURCE_PATH}"
   OPTIONS
+    ${feature_options}
     -DRUNG_BUILD_TESTS=OFF
     -DRUNG_BUILD_EXAMPLES=OFF
     -DRUNG_BUILD_BENCHMARKS=OFF
