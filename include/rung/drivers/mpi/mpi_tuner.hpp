@@ -26,14 +26,7 @@
 // and a NaN it reports is the worst value, not a failure.
 #pragma once
 
-// rung speaks MPI's C API: Open MPI's and MPICH's C++ bindings (deprecated, and warned about) stay out.
-#ifndef OMPI_SKIP_MPICXX
-#define OMPI_SKIP_MPICXX 1
-#endif
-#ifndef MPICH_SKIP_MPICXX
-#define MPICH_SKIP_MPICXX 1
-#endif
-#include <mpi.h>
+#include "rung/drivers/mpi/detail/mpi_c_api.hpp"  // first: <mpi.h> without its C++ bindings
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
