@@ -35,6 +35,7 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 #include "synthetic_workload.hpp"
+#include "mpi_world.hpp"
 
 namespace {
 
@@ -46,17 +47,8 @@ using trivial_config = decltype(trivial_space)::config_type;
 
 constexpr auto epoch_length = std::chrono::milliseconds(10);
 
-int world_rank() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  return rank;
-}
-
-int world_size() {
-  int size = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return size;
-}
+using rung::bench::world_rank;
+using rung::bench::world_size;
 
 double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();

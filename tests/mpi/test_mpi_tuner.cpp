@@ -29,20 +29,12 @@
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
+#include "mpi_world.hpp"
 
 namespace {
 
-int world_rank() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  return rank;
-}
-
-int world_size() {
-  int size = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return size;
-}
+using rung::bench::world_rank;
+using rung::bench::world_size;
 
 constexpr std::int64_t max_epochs = 9;  // rungs 1, 3 and 9 with eta 3
 
