@@ -305,6 +305,8 @@ TEST_CASE("the options core: read from any options struct, checked once, and fil
                        "fifo_scheduler: options.resource_attr = \"\": name the resource the trials report, e.g. "
                        ".resource_attr = \"epoch\"",
                        std::invalid_argument);
+  CHECK_THROWS_WITH_AS(rung::fifo(rung::random_searcher(space), {.metric = "y", .mode = static_cast<rung::mode>(7)}),
+                       "fifo_scheduler: options.mode = 7: must be min or max", std::invalid_argument);
   CHECK_THROWS_WITH_AS(rung::asha(rung::random_searcher(space), {.metric = "y", .max_t = 9, .max_resource_attr = "epochs"}),
                        "asha: options.max_resource_attr = epochs: set either max_t or max_resource_attr, not both",
                        std::invalid_argument);
