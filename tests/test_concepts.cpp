@@ -63,6 +63,14 @@ class list_searcher {
   std::vector<config> configs_;
 };
 
+// A user's searcher with the optional metric-mode hook: remembers what it was told.
+class mode_listening_searcher : public list_searcher {
+ public:
+  using list_searcher::list_searcher;
+  void set_metric_mode(rung::mode metric_mode) { told.push_back(metric_mode); }
+  std::vector<rung::mode> told;
+};
+
 // A user's scheduler: stops every trial after its first report.
 class one_epoch_scheduler {
  public:
@@ -389,6 +397,18 @@ TEST_CASE("a user's searcher drives the FIFO scheduler and the tuner, and sees e
   CHECK(result.stop_reason == "no configuration left to evaluate");
   CHECK(result.best_metric == doctest::Approx(0.05));
   CHECK(tuner.scheduler().searcher().reported.size() == 6);
+}
+
+TEST_CASE("every scheduler holding a searcher tells it the metric mode once, when it is made") {
+  const auto fifo = rung::fifo(mode_listening_searcher(std::vector<config>{}), {.metric = "loss", .mode = rung::mode::max, .max_t = 3});
+  const auto asha = rung::asha(mode_listening_searcher(std::vector<config>{}), {.metric = "loss", .mode = rung::mode::max, .max_t = 9});
+  const auto hyperband = rung::synchronous_hyperband(mode_listening_searcher(std::vector<config>{}),
+                                                     {.metric = "loss", .mode = rung::mode::max, .max_t = 9});
+  const auto minimising = rung::asha(mode_listening_searcher(std::vector<config>{}), {.metric = "loss", .max_t = 9});
+  CHECK(fifo.searcher().told == std::vector{rung::mode::max});
+  CHECK(asha.searcher().told == std::vector{rung::mode::max});
+  CHECK(hyperband.searcher().told == std::vector{rung::mode::max});
+  CHECK(minimising.searcher().told == std::vector{rung::mode::min});
 }
 
 TEST_CASE("a user's scheduler runs in the tuner") {

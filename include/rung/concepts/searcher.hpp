@@ -1,7 +1,10 @@
 // The Searcher role: proposes configurations. Required: suggest(trial_id)
 // returning a configuration, or nullopt once it has nothing left to propose.
 // Optional hooks, called when present: on_report(observation) and
-// on_trial_end(trial_id, trial_end), for searchers that learn from results.
+// on_trial_end(trial_id, trial_end), for searchers that learn from results,
+// and set_metric_mode(rung::mode), which a scheduler holding the searcher
+// calls once in its constructor: a report carries only the metric's value,
+// and a searcher that models it must know whether smaller is better.
 // A searcher may declare `static constexpr bool exhaustible = true` when it
 // runs out on its own (grid search): then the tuner needs no stop criterion.
 #pragma once
@@ -27,6 +30,10 @@ namespace detail {
 template <class S>
 void notify_report(S& searcher, const observation& obs) {
   if constexpr (requires { searcher.on_report(obs); }) searcher.on_report(obs);
+}
+template <class S>
+void notify_metric_mode(S& searcher, mode metric_mode) {
+  if constexpr (requires { searcher.set_metric_mode(metric_mode); }) searcher.set_metric_mode(metric_mode);
 }
 template <class S>
 void notify_trial_end(S& searcher, trial_id id, trial_end how) {

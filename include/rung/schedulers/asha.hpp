@@ -78,7 +78,9 @@ class asha_scheduler {
                 .brackets = options_.brackets,
                 .per_bracket = options_.rung_system_per_bracket,
                 .seed = options_.seed},
-               std::move(rule)) {}
+               std::move(rule)) {
+    detail::notify_metric_mode(searcher_, options_.mode);
+  }
 
   suggestion<config_type> suggest(trial_id new_id, trial_admission admission = trial_admission::new_or_paused) {
     return suggest(new_id, admission, resume_filter{});

@@ -33,7 +33,9 @@ class fifo_scheduler {
   fifo_scheduler(S searcher, fifo_options options)
       : searcher_(std::move(searcher)),
         options_(std::move(options)),
-        max_resource_(detail::checked_core("fifo_scheduler", options_, searcher_.space())) {}
+        max_resource_(detail::checked_core("fifo_scheduler", options_, searcher_.space())) {
+    detail::notify_metric_mode(searcher_, options_.mode);
+  }
 
   suggestion<config_type> suggest(trial_id new_id) {
     detail::require_trial_id("fifo_scheduler", new_id);

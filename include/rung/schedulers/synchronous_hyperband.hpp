@@ -64,6 +64,7 @@ class synchronous_hyperband_scheduler {
 
   synchronous_hyperband_scheduler(S searcher, synchronous_hyperband_options options)
       : searcher_(std::move(searcher)), options_(checked(std::move(options), searcher_.space())) {
+    detail::notify_metric_mode(searcher_, options_.mode);
     max_resource_ = detail::resolve_max_resource(searcher_.space(), name, core_of(options_));
     brackets_ = hyperband_brackets(options_.grace_period, options_.reduction_factor, max_resource_, name);
     if (options_.brackets && static_cast<std::size_t>(*options_.brackets) < brackets_.size()) {
