@@ -15,6 +15,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "rung/concepts/config_space.hpp"
 #include "rung/concepts/cutoff_rule.hpp"
 #include "rung/decision.hpp"
 #include "rung/experiment_description.hpp"
@@ -136,6 +137,25 @@ class space : public config_type_member<Lacks != space_part::config_type, space_
 
  private:
   double value_;
+};
+
+// --- EncodableSpace ---------------------------------------------------------
+
+enum class encodable_part : std::uint8_t { none, encoded_size, encoding, decode };
+
+// One real hyperparameter, encoded as itself.
+template <encodable_part Lacks = encodable_part::none>
+class encodable_space : public space<> {
+ public:
+  using space<>::space;
+  [[nodiscard]] std::size_t encoded_size() const requires(Lacks != encodable_part::encoded_size) { return 1; }
+  [[nodiscard]] std::array<rung::encoded_hyperparameter, 1> encoding() const
+      requires(Lacks != encodable_part::encoding) {
+    return {rung::encoded_hyperparameter{.name = "x", .kind = rung::encoded_kind::real, .offset = 0, .width = 1}};
+  }
+  [[nodiscard]] space_config decode(std::span<const double> unit) const requires(Lacks != encodable_part::decode) {
+    return space_config(unit[0]);
+  }
 };
 
 // --- Searcher ---------------------------------------------------------------

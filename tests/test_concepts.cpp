@@ -15,7 +15,9 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -110,6 +112,14 @@ struct space_with_int_cardinality : archetype::space<> {
 struct space_with_mutating_contains : archetype::space<> {
   using archetype::space<>::space;
   bool contains(const archetype_config& /*config*/) { return true; }
+};
+struct encodable_space_decoding_a_fixed_span : archetype::encodable_space<archetype::encodable_part::decode> {
+  using archetype::encodable_space<archetype::encodable_part::decode>::encodable_space;
+  [[nodiscard]] archetype_config decode(std::span<const double, 1> unit) const { return archetype_config(unit[0]); }
+};
+struct encodable_space_describing_names : archetype::encodable_space<archetype::encodable_part::encoding> {
+  using archetype::encodable_space<archetype::encodable_part::encoding>::encodable_space;
+  [[nodiscard]] std::array<std::string_view, 1> encoding() const { return {"x"}; }
 };
 struct searcher_of_other_config : archetype::searcher<> {  // config_type is not its space's
   using archetype::searcher<>::searcher;
@@ -213,6 +223,17 @@ static_assert(!rung::ConfigSpace<space_sampling_a_double>);
 static_assert(!rung::ConfigSpace<space_with_int_cardinality>);
 static_assert(!rung::ConfigSpace<space_with_mutating_contains>);
 static_assert(!rung::ConfigSpace<config>);
+
+// ---- EncodableSpace: archetype and rung's own, then one negative per requirement ----
+static_assert(rung::EncodableSpace<archetype::encodable_space<>>);
+static_assert(rung::EncodableSpace<space_type>);
+static_assert(rung::EncodableSpace<rung::dynamic_config_space>);
+static_assert(!rung::EncodableSpace<archetype::space<>>);  // a ConfigSpace only
+static_assert(!rung::EncodableSpace<archetype::encodable_space<archetype::encodable_part::encoded_size>>);
+static_assert(!rung::EncodableSpace<archetype::encodable_space<archetype::encodable_part::encoding>>);
+static_assert(!rung::EncodableSpace<archetype::encodable_space<archetype::encodable_part::decode>>);
+static_assert(!rung::EncodableSpace<encodable_space_decoding_a_fixed_span>);  // a searcher's point has a run-time size
+static_assert(!rung::EncodableSpace<encodable_space_describing_names>);
 
 // ---- Searcher: archetype and rung's own, then one negative per requirement ----
 static_assert(rung::Searcher<archetype::searcher<>>);

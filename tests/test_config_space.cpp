@@ -8,7 +8,10 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <span>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "rung/concepts/config_space.hpp"
 
@@ -28,6 +31,7 @@ using lenet_config = decltype(lenet_space)::config_type;
 
 static_assert(rung::ConfigSpace<std::remove_const_t<decltype(lenet_space)>>);
 static_assert(rung::ConfigSpace<std::remove_const_t<decltype(mixed_space)>>);
+static_assert(rung::EncodableSpace<std::remove_const_t<decltype(mixed_space)>>);
 static_assert(rung::Configuration<lenet_config>);
 static_assert(!rung::ConfigSpace<int>);
 static_assert(!rung::Configuration<double>);
@@ -133,6 +137,47 @@ TEST_CASE("encoding to the unit cube round-trips every configuration") {
     CHECK(decoded.get<"decay">() == doctest::Approx(config.get<"decay">()));
     CHECK(decoded.get<"scale">() == config.get<"scale">());
   }
+}
+
+TEST_CASE("encoding() says how each hyperparameter's coordinates are read, in order and without gaps") {
+  using kind = rung::encoded_kind;
+  const auto described = mixed_space.encoding();
+  REQUIRE(described.size() == mixed_space.names().size());
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < described.size(); ++i) {
+    CHECK(described[i].name == mixed_space.names()[i]);
+    CHECK(described[i].offset == offset);
+    offset += described[i].width;
+  }
+  CHECK(offset == mixed_space.encoded_size());
+  CHECK(described[0].kind == kind::real);  // dropout
+  CHECK(described[0].num_values == std::nullopt);
+  CHECK(described[1].kind == kind::integer);  // width, lograndint(16, 512)
+  CHECK(described[1].num_values == 497);
+  CHECK(described[2].kind == kind::categorical);  // optimizer: one-hot over two coordinates
+  CHECK(described[2].width == 2);
+  CHECK(described[2].num_values == 2);
+  CHECK(described[3].kind == kind::ordinal);  // layers
+  CHECK(described[3].width == 1);
+  CHECK(described[3].num_values == 4);
+  CHECK(described[4].kind == kind::ordinal);  // momentum, finrange of 5
+  CHECK(described[4].num_values == 5);
+  const auto constant = lenet_space.encoding()[2];  // max_epochs: nothing to model
+  CHECK(constant.width == 0);
+  CHECK(constant.num_values == 1);
+}
+
+TEST_CASE("decode takes a run-time span of encoded_size() coordinates, and refuses another size") {
+  rung::random_stream rng(5);
+  for (int i = 0; i < 100; ++i) {
+    const auto config = mixed_space.sample(rng);
+    const auto encoded = mixed_space.encode(config);
+    const std::vector<double> held(encoded.begin(), encoded.end());
+    CHECK(mixed_space.decode(std::span<const double>(held)) == mixed_space.decode(encoded));
+  }
+  const std::vector<double> short_point(mixed_space.encoded_size() - 1, 0.5);
+  CHECK_THROWS_WITH_AS(mixed_space.decode(std::span<const double>(short_point)),
+                       "decode: 8 coordinates given, the space encodes to 9", std::invalid_argument);
 }
 
 TEST_CASE("a choice is one-hot encoded") {

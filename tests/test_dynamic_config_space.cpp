@@ -19,6 +19,7 @@
 #include "rung/spaces/config_space.hpp"
 
 static_assert(rung::ConfigSpace<rung::dynamic_config_space>);
+static_assert(rung::EncodableSpace<rung::dynamic_config_space>);
 
 namespace {
 
@@ -84,6 +85,27 @@ TEST_CASE("dynamic_config_space: the same domains as a compile-time space give t
   REQUIRE(grid.size() == typed_grid.size());
   for (std::uint64_t index = 0; index < grid.size(); index += 97)
     CHECK(text_of(grid.at(index)) == text_of(typed_grid.at(index)));
+}
+
+TEST_CASE("dynamic_config_space: encoding() and encoded_size() are the compile-time space's, and decode checks the size") {
+  const auto space = rung::dynamic_config_space::from_json(space_json);
+  CHECK(space.encoded_size() == typed_space.encoded_size());
+  const auto described = space.encoding();
+  const auto typed = typed_space.encoding();
+  REQUIRE(described.size() == typed.size());
+  for (std::size_t i = 0; i < typed.size(); ++i) {
+    CAPTURE(typed[i].name);
+    CHECK(described[i].name == typed[i].name);
+    CHECK(described[i].kind == typed[i].kind);
+    CHECK(described[i].offset == typed[i].offset);
+    CHECK(described[i].width == typed[i].width);
+    CHECK(described[i].num_values == typed[i].num_values);
+  }
+  CHECK(described[6].kind == rung::encoded_kind::categorical);  // optimizer
+  CHECK(described[6].width == 3);
+  const std::vector<double> long_point(space.encoded_size() + 1, 0.5);
+  CHECK_THROWS_WITH_AS((void)space.decode(long_point), "decode: 11 coordinates given, the space encodes to 10",
+                       std::invalid_argument);
 }
 
 TEST_CASE("dynamic_config_space: values by name, partial configurations, values read back") {

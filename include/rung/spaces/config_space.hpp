@@ -21,8 +21,10 @@
 #include <vector>
 #include <algorithm>
 
+#include "rung/concepts/config_space.hpp"
 #include "rung/random.hpp"
 #include "rung/spaces/configuration.hpp"
+#include "rung/spaces/detail/domain_errors.hpp"
 #include "rung/spaces/detail/space_grid.hpp"
 #include "rung/spaces/hyperparameters.hpp"
 #include "rung/util/json_write.hpp"
@@ -117,6 +119,32 @@ class config_space {
       in += hp.encoded_dims;
       return value;
     });
+  }
+  // The same from a point held at run time (a model-based searcher's); it
+  // must have encoded_size() coordinates. A template, so that an encoded_type
+  // still picks the overload above.
+  template <std::size_t Extent>
+    requires(Extent == std::dynamic_extent)
+  [[nodiscard]] config_type decode(std::span<const double, Extent> unit) const {
+    if (unit.size() != encoded_dims) detail::encoded_point_has_wrong_size(unit.size(), encoded_dims);
+    return decode(unit.template first<encoded_dims>());
+  }
+
+  [[nodiscard]] static constexpr std::size_t encoded_size() noexcept { return encoded_dims; }
+
+  // How each hyperparameter's coordinates are read (EncodableSpace).
+  [[nodiscard]] std::array<encoded_hyperparameter, size> encoding() const {
+    std::array<encoded_hyperparameter, size> described{};
+    std::size_t index = 0;
+    std::size_t offset = 0;
+    std::apply(
+        [&](const auto&... hp) {
+          ((described[index++] = detail::encoded_description(hp.name, hp.domain, offset, hp.encoded_dims),
+            offset += hp.encoded_dims),
+           ...);
+        },
+        hyperparameters_);
+    return described;
   }
 
   // {"learning_rate":0.1,"batch_size":128}

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rung/concepts/config_space.hpp"
 #include "rung/random.hpp"
 #include "rung/spaces/detail/domain_errors.hpp"
 #include "rung/util/scalar.hpp"
@@ -74,6 +75,15 @@ inline std::int64_t round_half_even(double value) {
   return static_cast<std::int64_t>(rounded);
 }
 
+// A domain's entry in a space's encoding(); the cardinality only where finite.
+template <class Domain>
+encoded_hyperparameter encoded_description(std::string_view name, const Domain& domain, std::size_t offset,
+                                           std::size_t width) {
+  encoded_hyperparameter described{.name = name, .kind = domain.encoding_kind(), .offset = offset, .width = width};
+  if constexpr (requires { domain.cardinality(); }) described.num_values = domain.cardinality();
+  return described;
+}
+
 inline std::string domain_text(std::string_view kind, const auto&... arguments) {
   std::string text(kind);
   text += '(';
@@ -93,6 +103,8 @@ struct real_interval {
 
   double lower{};
   double upper{};
+
+  [[nodiscard]] static constexpr encoded_kind encoding_kind() { return encoded_kind::real; }
 
   constexpr void validate(std::string_view name) const {
     detail::validate_real_bounds<LogScale>(name, lower, upper);
@@ -131,6 +143,8 @@ struct integer_interval {
 
   std::int64_t lower{};
   std::int64_t upper{};
+
+  [[nodiscard]] static constexpr encoded_kind encoding_kind() { return encoded_kind::integer; }
 
   constexpr void validate(std::string_view name) const {
     if (LogScale && lower < 1) detail::log_scale_integer_lower_bound_must_be_at_least_1(name, lower);
@@ -200,6 +214,10 @@ struct finite_set {
 
   std::array<Value, N> values{};
 
+  [[nodiscard]] static constexpr encoded_kind encoding_kind() {
+    return Ordered ? encoded_kind::ordinal : encoded_kind::categorical;
+  }
+
   constexpr void validate(std::string_view name) const {
     for (std::size_t i = 0; i < N; ++i) {
       for (std::size_t j = i + 1; j < N; ++j) {
@@ -246,6 +264,8 @@ struct finite_range {
   double lower{};
   double upper{};
   std::int64_t size{};
+
+  [[nodiscard]] static constexpr encoded_kind encoding_kind() { return encoded_kind::ordinal; }
 
   constexpr void validate(std::string_view name) const {
     detail::validate_real_bounds<LogScale>(name, lower, upper);
@@ -300,6 +320,7 @@ struct constant_value {
 
   Value value{};
 
+  [[nodiscard]] static constexpr encoded_kind encoding_kind() { return encoded_kind::categorical; }
   constexpr void validate(std::string_view /*name*/) const {}
   [[nodiscard]] Value sample(random_stream& /*rng*/) const { return value; }
   [[nodiscard]] bool contains(const Value& candidate) const { return candidate == value; }

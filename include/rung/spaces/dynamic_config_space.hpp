@@ -31,7 +31,9 @@
 #include <variant>
 #include <vector>
 
+#include "rung/concepts/config_space.hpp"
 #include "rung/random.hpp"
+#include "rung/spaces/detail/domain_errors.hpp"
 #include "rung/spaces/detail/space_grid.hpp"
 #include "rung/spaces/dynamic_domains.hpp"
 #include "rung/spaces/dynamic_space_json.hpp"
@@ -162,13 +164,32 @@ class dynamic_config_space {
     }
     return encoded;
   }
+  // A point of encoded_size() coordinates back to a configuration.
   [[nodiscard]] config_type decode(std::span<const double> unit) const {
+    if (unit.size() != encoded_size()) detail::encoded_point_has_wrong_size(unit.size(), encoded_size());
     const double* in = unit.data();
     return transform([&in](const dynamic_domain& domain) {
       auto value = domain.decode(in);
       in += domain.encoded_dims();
       return value;
     });
+  }
+  [[nodiscard]] std::size_t encoded_size() const {
+    std::size_t total = 0;
+    for (const auto& domain : domains_) total += domain.encoded_dims();
+    return total;
+  }
+  // How each hyperparameter's coordinates are read (EncodableSpace); the
+  // names are views valid until the next add().
+  [[nodiscard]] std::vector<encoded_hyperparameter> encoding() const {
+    std::vector<encoded_hyperparameter> described;
+    described.reserve(domains_.size());
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < domains_.size(); ++i) {
+      described.push_back(domains_[i].encoding((*names_)[i], offset));
+      offset += domains_[i].encoded_dims();
+    }
+    return described;
   }
   void append_json(std::string& out, const config_type& config) const {
     detail::append_config_json(out, config);

@@ -38,6 +38,8 @@ struct dynamic_finite_set {
   std::vector<scalar_value> values;
   bool ordered = false;
 
+  [[nodiscard]] encoded_kind encoding_kind() const { return ordered ? encoded_kind::ordinal : encoded_kind::categorical; }
+
   void validate(std::string_view name) const {
     if (values.empty()) throw std::invalid_argument(detail::hyperparameter_message(name, "no values to choose from"));
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -80,6 +82,7 @@ struct dynamic_constant {
   using value_type = scalar_value;
   scalar_value value;
 
+  [[nodiscard]] static encoded_kind encoding_kind() { return encoded_kind::categorical; }
   void validate(std::string_view /*name*/) const {}
   [[nodiscard]] static std::size_t encoded_dims() { return 0; }
   [[nodiscard]] scalar_value sample(random_stream& /*rng*/) const { return value; }
@@ -136,6 +139,12 @@ class dynamic_domain {
             return 1;
           }
         },
+        domain_);
+  }
+  // This domain's entry in the space's encoding().
+  [[nodiscard]] encoded_hyperparameter encoding(std::string_view name, std::size_t offset) const {
+    return std::visit(
+        [&](const auto& held) { return detail::encoded_description(name, held, offset, encoded_dims()); },
         domain_);
   }
   void encode(const scalar_value& value, double* out) const {

@@ -5,6 +5,7 @@
 // std::invalid_argument with the same facts.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -66,6 +67,11 @@ std::string hyperparameter_message(std::string_view name, const Parts&... parts)
                                                              std::string_view domain) {
   throw std::invalid_argument(
       hyperparameter_message(name, "value ", value, " is not in the domain ", domain));
+}
+
+[[noreturn]] inline void encoded_point_has_wrong_size(std::size_t given, std::size_t expected) {
+  throw std::invalid_argument("decode: " + to_text(given) + " coordinates given, the space encodes to " +
+                              to_text(expected));
 }
 
 }  // namespace rung::detail
