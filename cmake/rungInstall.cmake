@@ -10,6 +10,8 @@
 # - rung::mpi, when built (cmake/rungMpi.cmake), has an export set of its
 #   own, rungMpiTargets.cmake: the package loads it, and looks for MPI, only
 #   when the component mpi is asked for, so rung::rung never needs MPI.
+#   rung::gp (cmake/rungGp.cmake) likewise: rungGpTargets.cmake, and Eigen
+#   looked for only with the component gp.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -27,10 +29,18 @@ if(RUNG_INSTALL)
     install(EXPORT rungMpiTargets NAMESPACE rung:: DESTINATION ${RUNG_INSTALL_CMAKEDIR})
     export(EXPORT rungMpiTargets NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungMpiTargets.cmake)
   endif()
+  if(RUNG_HAS_GP)
+    install(TARGETS rung_gp EXPORT rungGpTargets)
+    install(EXPORT rungGpTargets NAMESPACE rung:: DESTINATION ${RUNG_INSTALL_CMAKEDIR})
+    export(EXPORT rungGpTargets NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungGpTargets.cmake)
+  endif()
 else()
   export(TARGETS rung NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungTargets.cmake)
   if(RUNG_HAS_MPI)
     export(TARGETS rung_mpi NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungMpiTargets.cmake)
+  endif()
+  if(RUNG_HAS_GP)
+    export(TARGETS rung_gp NAMESPACE rung:: FILE ${PROJECT_BINARY_DIR}/rungGpTargets.cmake)
   endif()
 endif()
 

@@ -25,6 +25,7 @@ packages=(
   dataset-fashion-mnist  # the data of the LeNet example and its smoke test
   libopenmpi-dev    # Open MPI, for rung::mpi (the MPI driver), its tests and bench_mpi
   openmpi-bin       # mpiexec, which runs the MPI tests (tests/mpi) on 4 ranks
+  libeigen3-dev     # Eigen (header-only), for rung::gp (the GP searcher) and its tests
 )
 tools=(cmake ninja c++ python3)  # what a non-Debian system must already have
 if (($# > 0)); then

@@ -15,8 +15,9 @@ vcpkg_from_github(
 set(VCPKG_BUILD_TYPE release)
 
 # The feature mpi gives -DRUNG_MPI=ON (vcpkg's MPI), its absence -DRUNG_MPI=OFF:
-# never an MPI that happens to be installed on the system.
-vcpkg_check_features(OUT_FEATURE_OPTIONS feature_options FEATURES mpi RUNG_MPI)
+# never an MPI that happens to be installed on the system. gp and RUNG_GP
+# (vcpkg's eigen3) likewise.
+vcpkg_check_features(OUT_FEATURE_OPTIONS feature_options FEATURES mpi RUNG_MPI gp RUNG_GP)
 
 # rung is the top-level project here, so its tests, examples and benchmarks
 # would be built by default: turn them off.

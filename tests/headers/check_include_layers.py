@@ -23,7 +23,7 @@ LAYERS = [
     ("drivers and factories", ["rung/drivers/", "rung/factory/"]),
     ("area aggregators", [f"rung/{name}.hpp" for name in (
         "concepts", "spaces", "searchers", "schedulers", "results", "drivers", "factory",
-        "subprocess", "mpi")]),
+        "subprocess", "mpi", "gp")]),
     ("everything", ["rung/rung.hpp"]),
 ]
 
