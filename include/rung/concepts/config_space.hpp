@@ -33,7 +33,7 @@ struct scalar_finder_archetype {
 // How a hyperparameter's encoded coordinates are to be modelled.
 enum class encoded_kind : std::uint8_t {
   real,         // one coordinate, continuous (uniform, loguniform)
-  integer,      // one coordinate, each integer the centre of an equal cell (randint, lograndint)
+  integer,      // one coordinate, a cell per integer (equal for randint, equal in log scale for lograndint)
   categorical,  // one-hot over `width` coordinates, unordered (choice); a constant has width 0
   ordinal,      // one coordinate, each value the centre of an equal cell (ordinal, finrange)
 };
