@@ -32,7 +32,9 @@
 #include "rung/schedulers/median_stopping.hpp"
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/grid_search.hpp"
+#include "rung/searchers/kde_searcher.hpp"
 #include "rung/searchers/random_search.hpp"
+#include "rung/searchers/regularized_evolution.hpp"
 #include "rung/spaces/config_space.hpp"
 #include "rung/spaces/dynamic_config_space.hpp"
 #include "rung/stop_criterion.hpp"
@@ -240,6 +242,9 @@ static_assert(rung::Searcher<archetype::searcher<>>);
 static_assert(rung::Searcher<rung::random_search<space_type>>);
 static_assert(rung::Searcher<rung::grid_search<space_type>>);
 static_assert(rung::Searcher<rung::random_search<archetype::space<>>>);
+static_assert(rung::Searcher<rung::kde_search<space_type>>);
+static_assert(rung::Searcher<rung::kde_search<archetype::encodable_space<>>>);
+static_assert(rung::Searcher<rung::regularized_evolution_search<archetype::encodable_space<>>>);
 static_assert(rung::Searcher<list_searcher>);
 static_assert(!rung::Searcher<archetype::searcher<searcher_part::move>>);  // schedulers hold it by value
 static_assert(!rung::Searcher<archetype::searcher<searcher_part::space_type>>);
@@ -351,6 +356,8 @@ static_assert(!rung::Trial<void (*)(const config&), config>);                   
 // ---- Every shipped policy over the archetypes of the roles it takes ----
 template class rung::random_search<archetype::space<>>;
 template class rung::grid_search<archetype::space<>>;
+template class rung::kde_search<archetype::encodable_space<>>;
+template class rung::regularized_evolution_search<archetype::encodable_space<>>;
 template class rung::fifo_scheduler<archetype::searcher<>>;
 template class rung::asha_scheduler<archetype::searcher<>>;
 template class rung::asha_scheduler<archetype::searcher<>, archetype::cutoff_rule<>>;
