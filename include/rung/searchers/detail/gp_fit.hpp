@@ -127,18 +127,20 @@ std::pair<Eigen::VectorXd, double> minimise_lbfgs(Objective&& objective, Eigen::
     }
     x = std::move(candidate);
     current = std::move(next);
-    if (decrease < 1e-8 * (1.0 + std::abs(current->value))) break;
+    if (decrease < 1e-6 * (1.0 + std::abs(current->value))) break;
   }
   return {x, current->value};
 }
 
 struct gp_fit_settings {
   std::size_t restarts = 2;  // the previous fit, then random starts
-  int max_iterations = 30;
+  int max_iterations = 20;
 };
 
 // The best hyperparameters found from `previous` and settings.restarts - 1
 // random starts; `previous` itself when no start could be evaluated.
+// Each start stops after max_iterations or a relative decrease below 1e-6:
+// the model needs no more precision than that.
 [[nodiscard]] inline gp_hyperparameters fit_gp_hyperparameters(const gp_points& x, const Eigen::VectorXd& y,
                                                                const gp_hyperparameters& previous,
                                                                const gp_fit_settings& settings, random_stream& rng) {
@@ -149,7 +151,9 @@ struct gp_fit_settings {
   for (std::size_t restart = 0; restart < settings.restarts; ++restart) {
     Eigen::VectorXd start = previous.packed();
     if (restart > 0) {
-      for (Eigen::Index i = 0; i < start.size(); ++i) start(i) = rng.uniform(box.lower(i), box.upper(i));
+      // Around the prior's centre: far corners of the box converge slowly and rarely win.
+      start = default_gp_hyperparameters(previous.dimensions()).packed();
+      for (Eigen::Index i = 0; i < start.size(); ++i) start(i) += rng.uniform(-1.5, 1.5);
     }
     auto [found, value] = minimise_lbfgs(objective, std::move(start), box, settings.max_iterations);
     if (value < best_value) {
