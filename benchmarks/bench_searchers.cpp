@@ -9,6 +9,9 @@
 // The space is mixed, 6 hyperparameters: real, log-real, integer, log-integer,
 // a 3-way choice and a 4-value ordinal. scripts/bench_optuna_tpe.py measures
 // Optuna's TPESampler on the same space and objective and prints the same line.
+// gp (built with rung::gp only): the N fed trials are random (num_init_random
+// = N, which spares feeding minutes of model fits), the timed ones use the
+// model, its hyperparameters refitted every refit_every reports as in a tuning.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +20,9 @@
 
 #include "rung/decision.hpp"
 #include "rung/searchers/kde_searcher.hpp"
+#if RUNG_BENCH_WITH_GP
+#include "rung/gp.hpp"
+#endif
 #include "rung/searchers/random_search.hpp"
 #include "rung/searchers/regularized_evolution.hpp"
 #include "rung/spaces/config_space.hpp"
@@ -81,6 +87,9 @@ int main() {
     measure("kde", rung::kde_searcher(space, {.seed = 1}), observations);
     measure("regularized_evolution", rung::regularized_evolution(space, {.seed = 1}), observations);
     measure("random", rung::random_searcher(space, {.seed = 1}), observations);
-    // gp: the gp_searcher's line goes here, measured the same way (added with the searcher).
+#if RUNG_BENCH_WITH_GP
+    measure("gp", rung::gp_searcher(space, {.seed = 1, .num_init_random = static_cast<std::size_t>(observations)}),
+            observations);
+#endif
   }
 }

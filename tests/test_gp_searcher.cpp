@@ -3,6 +3,7 @@
 #include "rung/searchers/detail/gp_fit.hpp"
 #include "rung/searchers/detail/gp_kernel.hpp"
 #include "rung/searchers/detail/gp_regression.hpp"
+#include "rung/searchers/detail/kde_density.hpp"
 
 #include <doctest/doctest.h>
 

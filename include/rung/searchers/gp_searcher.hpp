@@ -53,6 +53,7 @@
 #include "rung/searchers/detail/gp_regression.hpp"
 #include "rung/searchers/detail/gp_training_set.hpp"
 #include "rung/searchers/detail/initial_points.hpp"
+#include "rung/searchers/detail/kde_density.hpp"  // standard_normal
 #include "rung/util/format.hpp"
 
 namespace rung {
@@ -66,11 +67,11 @@ struct gp_searcher_options {
   // Random suggestions until this many trials have reported; nullopt:
   // the encoded dimensions + 1, at least 5.
   std::optional<std::size_t> num_init_random = std::nullopt;
-  std::size_t max_observations = 256;      // reports in the model; a subsample beyond
-  std::size_t max_fit_observations = 128;  // of those, used to fit the hyperparameters
+  std::size_t max_observations = 200;      // reports in the model; a subsample beyond
+  std::size_t max_fit_observations = 64;   // of those, used to fit the hyperparameters
   std::size_t refit_every = 10;            // new reports between two hyperparameter fits
   std::size_t num_fit_restarts = 2;        // the previous fit, then random starts
-  std::size_t num_candidates = 256;        // random configurations EI is evaluated at
+  std::size_t num_candidates = 128;        // random configurations EI is evaluated at
   std::size_t num_local_starts = 4;        // the best of them, perturbed...
   std::size_t num_local_steps = 16;        // ...this many times each, in each of two rounds
 };

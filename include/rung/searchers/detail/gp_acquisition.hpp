@@ -1,12 +1,9 @@
-// Expected improvement for minimisation, and the Gaussian draws that perturb
-// candidates around the best ones.
+// Expected improvement for minimisation.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-
-#include "rung/random.hpp"
 
 namespace rung::detail {
 
@@ -22,13 +19,6 @@ inline constexpr double min_predictive_sd = 1e-12;
   const double cdf = 0.5 * std::erfc(-z / std::numbers::sqrt2);
   const double pdf = std::exp(-0.5 * z * z) / std::sqrt(2.0 * std::numbers::pi);
   return std::max(gain * cdf + sd * pdf, 0.0);
-}
-
-// One standard normal draw (Box-Muller, the cosine branch): rung's own, so
-// that draws are the same with every standard library.
-[[nodiscard]] inline double standard_normal(random_stream& rng) {
-  const double u = 1.0 - rng.uniform01();  // in (0, 1]: the logarithm stays finite
-  return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * std::numbers::pi * rng.uniform01());
 }
 
 }  // namespace rung::detail

@@ -115,8 +115,9 @@ class gp_regression {
 };
 
 // K^-1 from K's Cholesky factor L (column-major, lower): M = L^-1 column
-// by column (axpy over L's contiguous columns), then K^-1 = M'M. A third of
-// the work of solving K X = I, and plain loops stay fast unoptimised.
+// by column, then K^-1 = M'M, both as axpys over contiguous columns (they
+// vectorise). Two thirds of the work of solving K X = I, and plain loops
+// stay fast unoptimised, where Eigen's blocked kernels crawl.
 [[nodiscard]] inline Eigen::MatrixXd inverse_from_cholesky(const Eigen::MatrixXd& lower) {
   const Eigen::Index n = lower.rows();
   Eigen::MatrixXd inverse_lower = Eigen::MatrixXd::Zero(n, n);
@@ -131,15 +132,16 @@ class gp_regression {
       for (Eigen::Index i = k + 1; i < n; ++i) x[i] -= xk * column[i];
     }
   }
-  Eigen::MatrixXd inverse(n, n);
-  const double* m = inverse_lower.data();
+  // Column b of M'M is the sum over k >= b of M(k, b) times row k of M,
+  // which is zero beyond k: axpys over the rows, held as columns of M'.
+  const Eigen::MatrixXd rows = inverse_lower.transpose();
+  Eigen::MatrixXd inverse = Eigen::MatrixXd::Zero(n, n);
   for (Eigen::Index b = 0; b < n; ++b) {
-    for (Eigen::Index a = b; a < n; ++a) {
-      // Column a of M is zero above row a, so the sum starts there.
-      double sum = 0.0;
-      for (Eigen::Index k = a; k < n; ++k) sum += m[k + a * n] * m[k + b * n];
-      inverse(a, b) = sum;
-      inverse(b, a) = sum;
+    double* column = inverse.data() + b * n;
+    for (Eigen::Index k = b; k < n; ++k) {
+      const double weight = rows(b, k);
+      const double* row = rows.data() + k * n;
+      for (Eigen::Index a = 0; a <= k; ++a) column[a] += weight * row[a];
     }
   }
   return inverse;
