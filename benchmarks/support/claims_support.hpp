@@ -93,11 +93,13 @@ claims_run run_scheduler(Scheduler scheduler, const Benchmark& benchmark, std::s
   return run;
 }
 
-template <class Benchmark>
-claims_run simulate_on(const Benchmark& benchmark, method_kind method, std::uint64_t seed, std::size_t workers,
-                       any_stop_criterion stop, std::int64_t max_t = lc::max_resource, bool schedule = false,
-                       std::int64_t iterations = 0) {
-  auto searcher = random_searcher(lc::space, {.seed = seed});
+// `method` with `searcher` (random search in the ASHA paper's comparison);
+// random_search is fifo.
+template <class Searcher, class Benchmark>
+claims_run simulate_searcher_on(const Searcher& searcher, const Benchmark& benchmark, method_kind method,
+                                std::uint64_t seed, std::size_t workers, any_stop_criterion stop,
+                                std::int64_t max_t = lc::max_resource, bool schedule = false,
+                                std::int64_t iterations = 0) {
   const std::string metric(lc::metric);
   const auto asha_with = [&](asha_type type, std::int64_t brackets) {
     auto options = lc::asha_settings(type);
@@ -129,6 +131,14 @@ claims_run simulate_on(const Benchmark& benchmark, method_kind method, std::uint
                            std::move(stop), schedule);
   }
   throw std::logic_error("unknown method");
+}
+
+template <class Benchmark>
+claims_run simulate_on(const Benchmark& benchmark, method_kind method, std::uint64_t seed, std::size_t workers,
+                       any_stop_criterion stop, std::int64_t max_t = lc::max_resource, bool schedule = false,
+                       std::int64_t iterations = 0) {
+  return simulate_searcher_on(random_searcher(lc::space, {.seed = seed}), benchmark, method, seed, workers,
+                              std::move(stop), max_t, schedule, iterations);
 }
 
 inline claims_run simulate_method(method_kind method, std::uint64_t seed, std::size_t workers,
