@@ -15,6 +15,7 @@
 
 #include <doctest/doctest.h>
 
+#include <concepts>
 #include <array>
 #include <optional>
 #include <span>
@@ -30,6 +31,7 @@
 #include "rung/schedulers/cutoff_rules.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/schedulers/median_stopping.hpp"
+#include "rung/schedulers/scheduler_ref.hpp"
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/grid_search.hpp"
 #include "rung/searchers/kde_searcher.hpp"
@@ -364,8 +366,18 @@ template class rung::asha_scheduler<archetype::searcher<>, archetype::cutoff_rul
 template class rung::synchronous_hyperband_scheduler<archetype::searcher<>>;
 template class rung::median_stopping_scheduler<archetype::scheduler<>>;
 template class rung::median_stopping_scheduler<rung::asha_scheduler<archetype::searcher<>>>;
-template class rung::detail::tuning_session<archetype::scheduler<>, archetype::recorder<>>;
-template class rung::detail::simulation_loop<archetype::scheduler<>, archetype::benchmark<>, archetype::recorder<>>;
+template class rung::scheduler_ref<archetype::space<>>;
+template class rung::any_scheduler<archetype::space<>>;
+template class rung::detail::tuning_session<archetype::space<>, archetype::recorder<>>;
+template class rung::detail::simulation_loop<archetype::space<>, archetype::benchmark<>, archetype::recorder<>>;
+// The erased forms are schedulers, with admission and a resume filter, whatever they hold.
+static_assert(rung::Scheduler<rung::scheduler_ref<archetype::space<>>>);
+static_assert(rung::Scheduler<rung::any_scheduler<archetype::space<>>>);
+static_assert(rung::detail::SchedulerWithAdmission<rung::scheduler_ref<archetype::space<>>>);
+static_assert(rung::detail::SchedulerWithResumeFilter<rung::any_scheduler<archetype::space<>>>);
+static_assert(std::constructible_from<rung::scheduler_ref<archetype::space<>>, archetype::scheduler<>&>);
+static_assert(!std::constructible_from<rung::scheduler_ref<archetype::space<>>, archetype::searcher<>&>);
+static_assert(!std::copy_constructible<rung::any_scheduler<archetype::space<>>>);  // it owns its scheduler
 template class rung::tuner<archetype::scheduler<>>;
 template rung::tuning_result<archetype_config> rung::tuner<archetype::scheduler<>>::run(archetype::blocking_trial);
 template rung::tuning_result<archetype_config> rung::tuner<archetype::scheduler<>>::run(archetype::coroutine_trial);

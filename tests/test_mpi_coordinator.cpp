@@ -91,7 +91,7 @@ struct rank_zero {
 
   scheduler_type scheduler = make_scheduler();
   rung::null_recorder recorder;
-  rung::detail::mpi_coordinator<scheduler_type, rung::null_recorder> coordinator;
+  rung::detail::mpi_coordinator<rung::detail::space_of_t<scheduler_type>, rung::null_recorder> coordinator;
   double clock = 0.0;
 };
 

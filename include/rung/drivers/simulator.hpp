@@ -37,6 +37,7 @@
 #include "rung/drivers/detail/worker_ranks.hpp"
 #include "rung/incumbent_point.hpp"
 #include "rung/results/experiment_recorder.hpp"
+#include "rung/schedulers/scheduler_ref.hpp"
 #include "rung/stop_criterion.hpp"
 #include "rung/tuner_options.hpp"
 
@@ -96,12 +97,12 @@ struct simulation_result : tuning_result<Config> {
 
 namespace detail {
 
-template <Scheduler S, Benchmark B, class R>
+template <ConfigSpace Space, Benchmark B, class R>
 class simulation_loop {
  public:
-  using config_type = typename S::config_type;
+  using config_type = typename Space::config_type;
 
-  simulation_loop(S& scheduler, const B& benchmark, R& recorder, const simulator_options& options,
+  simulation_loop(scheduler_ref<Space> scheduler, const B& benchmark, R& recorder, const simulator_options& options,
                   session_options settings)
       : session_(scheduler, recorder, std::move(settings)),
         benchmark_(benchmark),
@@ -144,7 +145,7 @@ class simulation_loop {
     session_.finish(now, reason.empty() ? session_.idle_reason() : reason);
   }
 
-  [[nodiscard]] tuning_session<S, R>& session() noexcept { return session_; }
+  [[nodiscard]] tuning_session<Space, R>& session() noexcept { return session_; }
   [[nodiscard]] simulation_statistics& statistics() noexcept { return statistics_; }
 
  private:
@@ -249,7 +250,7 @@ class simulation_loop {
     }
   }
 
-  tuning_session<S, R> session_;
+  tuning_session<Space, R> session_;
   const B& benchmark_;
   const simulator_options& options_;
   std::priority_queue<epoch_done, std::vector<epoch_done>, std::greater<>> events_;
@@ -280,6 +281,46 @@ inline void check_locality(std::string_view who, const simulator_options& option
 
 }  // namespace detail
 
+namespace detail {
+// simulate()'s body, compiled once per space and benchmark type.
+template <ConfigSpace Space, Benchmark B>
+simulation_result<typename Space::config_type> simulate_with(scheduler_ref<Space> scheduler, const B& benchmark,
+                                                             simulator_options options) {
+  constexpr std::string_view who = "simulator_options";
+  check_workers(who, options.n_workers);
+  check_experiment_name(who, options.name);
+  if (options.max_failures < 0) bad_driver_option(who, "max_failures", to_text(options.max_failures), "must be >= 0");
+  check_locality(who, options);
+  if (benchmark.metric_name() != scheduler.metric()) {
+    throw std::invalid_argument("simulate: the benchmark reports '" + std::string(benchmark.metric_name()) +
+                                "' but the scheduler optimises '" + std::string(scheduler.metric()) + "'");
+  }
+  std::vector<std::string> metrics;
+  const std::size_t scheduler_metric = check_metrics_and_stop(scheduler, metrics, options.stop_criterion, who);
+  const session_options settings{metrics, scheduler_metric, options.stop_criterion, options.max_failures};
+
+  auto run = [&](auto& recorder, const std::filesystem::path& directory) {
+    auto description =
+        describe_experiment(scheduler, directory.filename().string(), metrics, options.n_workers, "simulator", false);
+    description.creation_timestamp = 0.0;
+    recorder.tuning_started(description, 0.0);
+    simulation_loop loop(scheduler, benchmark, recorder, options, settings);
+    loop.run();
+    simulation_result<typename Space::config_type> result{collect_result(scheduler, loop.session(), directory),
+                                                          std::move(loop.statistics())};
+    if (options.log) print_summary(*options.log, scheduler, loop.session(), result);
+    return result;
+  };
+  if (!options.record_results) {
+    null_recorder recorder;
+    return run(recorder, {});
+  }
+  const auto directory = options.experiment_root / (options.name.empty() ? timestamped_name("rung-sim") : options.name);
+  experiment_recorder recorder(directory, scheduler.space());
+  return run(recorder, directory);
+}
+}  // namespace detail
+
 // Runs `scheduler` on `benchmark` in virtual time. The benchmark's metric must
 // be the scheduler's metric. Bad options throw std::invalid_argument naming
 // the field and the value, before anything runs.
@@ -287,41 +328,7 @@ template <Scheduler S, Benchmark B>
   requires std::same_as<typename S::config_type, typename B::space_type::config_type>
 simulation_result<typename S::config_type> simulate(S& scheduler, const B& benchmark,
                                                     simulator_options options = {}) {
-  constexpr std::string_view who = "simulator_options";
-  detail::check_workers(who, options.n_workers);
-  detail::check_experiment_name(who, options.name);
-  if (options.max_failures < 0) {
-    detail::bad_driver_option(who, "max_failures", detail::to_text(options.max_failures), "must be >= 0");
-  }
-  detail::check_locality(who, options);
-  if (benchmark.metric_name() != scheduler.metric()) {
-    throw std::invalid_argument("simulate: the benchmark reports '" + std::string(benchmark.metric_name()) +
-                                "' but the scheduler optimises '" + std::string(scheduler.metric()) + "'");
-  }
-  std::vector<std::string> metrics;
-  const std::size_t scheduler_metric = detail::check_metrics_and_stop(scheduler, metrics, options.stop_criterion, who);
-  const detail::session_options settings{metrics, scheduler_metric, options.stop_criterion, options.max_failures};
-
-  auto run = [&](auto& recorder, const std::filesystem::path& directory) {
-    auto description = detail::describe_experiment(scheduler, directory.filename().string(), metrics,
-                                                   options.n_workers, "simulator", false);
-    description.creation_timestamp = 0.0;
-    recorder.tuning_started(description, 0.0);
-    detail::simulation_loop loop(scheduler, benchmark, recorder, options, settings);
-    loop.run();
-    simulation_result<typename S::config_type> result{detail::collect_result(scheduler, loop.session(), directory),
-                                                      std::move(loop.statistics())};
-    if (options.log) detail::print_summary(*options.log, scheduler, loop.session(), result);
-    return result;
-  };
-  if (!options.record_results) {
-    null_recorder recorder;
-    return run(recorder, {});
-  }
-  const auto directory =
-      options.experiment_root / (options.name.empty() ? detail::timestamped_name("rung-sim") : options.name);
-  experiment_recorder recorder(directory, scheduler.space());
-  return run(recorder, directory);
+  return detail::simulate_with(scheduler_ref<detail::space_of_t<S>>(scheduler), benchmark, std::move(options));
 }
 
 // The same, taking the scheduler by value.

@@ -25,14 +25,49 @@
 #include "rung/experiment_description.hpp"
 #include "rung/results/experiment_recorder.hpp"
 #include "rung/results/status_table.hpp"
+#include "rung/schedulers/scheduler_ref.hpp"
 #include "rung/tuner_options.hpp"
 
 namespace rung {
+
+namespace detail {
+// tuner::run's body past the trial's and the scheduler's types: it compiles
+// once per space and recorder, however many schedulers a program tunes with.
+template <ConfigSpace Space, class TrialRef, class R>
+tuning_result<typename Space::config_type> run_tuning(scheduler_ref<Space> scheduler, TrialRef trial, R& recorder,
+                                                      const tuner_options& options, std::size_t scheduler_metric,
+                                                      stop_requests& stops, const std::filesystem::path& directory) {
+  const auto description =
+      describe_experiment(scheduler, directory.empty() ? options.name : directory.filename().string(),
+                          options.metrics, options.n_workers, "asio", options.resume);
+  asio_driver<Space, R, TrialRef> driver(
+      scheduler, recorder, trial, options,
+      session_options{options.metrics, scheduler_metric, options.stop_criterion, options.max_failures},
+      directory.empty() ? std::filesystem::temp_directory_path() / "rung-trials" : directory / "trials");
+  if (options.resume) {
+    if constexpr (requires { recorder.open_to_resume(description); }) {  // validate(): resuming records
+      const auto kept = recorder.open_to_resume(description);
+      if (kept.truncated && options.log) {
+        *options.log << "rung: " << (directory / journal_file_name).string() << ": cut off " << kept.describe_tail()
+                     << ", kept the " << kept.events << " complete lines before it\n";
+      }
+    }
+    driver.replay(directory / journal_file_name);
+  }
+  driver.run(description, stops);
+  auto result = collect_result(scheduler, driver.session(), directory);
+  result.interrupted = driver.interrupted_by().has_value();
+  result.interrupt_signal = driver.interrupted_by().value_or(0);
+  if (options.log) print_summary(*options.log, scheduler, driver.session(), result);
+  return result;
+}
+}  // namespace detail
 
 template <Scheduler S>
 class tuner {
  public:
   using config_type = typename S::config_type;
+  using space_type = detail::space_of_t<S>;
 
   tuner(S scheduler, tuner_options options = {}) : scheduler_(std::move(scheduler)), options_(std::move(options)) {
     validate();
@@ -81,32 +116,11 @@ class tuner {
     scheduler_metric_ = detail::check_tuner_options(scheduler_, options_, who);
   }
 
+  // Past the trial's and the scheduler's types: what follows compiles once per space.
   template <class F, class R>
   tuning_result<config_type> run_with(F& trial, R& recorder, const std::filesystem::path& directory) {
-    const auto description =
-        detail::describe_experiment(scheduler_, directory.empty() ? options_.name : directory.filename().string(),
-                                    options_.metrics, options_.n_workers, "asio", options_.resume);
-    auto erased = detail::erase_trial<config_type>(trial);
-    detail::asio_driver<S, R, decltype(erased)> driver(
-        scheduler_, recorder, erased, options_,
-        detail::session_options{options_.metrics, scheduler_metric_, options_.stop_criterion, options_.max_failures},
-        directory.empty() ? std::filesystem::temp_directory_path() / "rung-trials" : directory / "trials");
-    if (options_.resume) {
-      if constexpr (requires { recorder.open_to_resume(description); }) {  // validate(): resuming records
-        const auto kept = recorder.open_to_resume(description);
-        if (kept.truncated && options_.log) {
-          *options_.log << "rung: " << (directory / journal_file_name).string() << ": cut off "
-                        << kept.describe_tail() << ", kept the " << kept.events << " complete lines before it\n";
-        }
-      }
-      driver.replay(directory / journal_file_name);
-    }
-    driver.run(description, *stops_);
-    auto result = detail::collect_result(scheduler_, driver.session(), directory);
-    result.interrupted = driver.interrupted_by().has_value();
-    result.interrupt_signal = driver.interrupted_by().value_or(0);
-    if (options_.log) detail::print_summary(*options_.log, scheduler_, driver.session(), result);
-    return result;
+    return detail::run_tuning(scheduler_ref<space_type>(scheduler_), detail::erase_trial<config_type>(trial),
+                              recorder, options_, scheduler_metric_, *stops_, directory);
   }
 
   S scheduler_;

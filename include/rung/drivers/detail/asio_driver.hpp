@@ -47,13 +47,13 @@ namespace asio = boost::asio;
 
 // F: a blocking_trial_ref or coroutine_trial_ref (trial_ref.hpp), not the
 // user's own trial type.
-template <Scheduler S, class R, class F>
+template <ConfigSpace Space, class R, class F>
 class asio_driver final : public trial_host {
  public:
-  using config_type = typename S::config_type;
+  using config_type = typename Space::config_type;
   static constexpr bool coroutine_trials = CoroutineTrial<F, config_type>;
 
-  asio_driver(S& scheduler, R& recorder, F trial, const tuner_options& options, session_options session_settings,
+  asio_driver(scheduler_ref<Space> scheduler, R& recorder, F trial, const tuner_options& options, session_options session_settings,
               std::filesystem::path trials_dir)
       : session_(scheduler, recorder, std::move(session_settings)),
         metrics_(session_.options().metric_names, session_.options().scheduler_metric),
@@ -96,7 +96,7 @@ class asio_driver final : public trial_host {
   // The signal that interrupted the tuning (0: request_stop()), if one did.
   [[nodiscard]] std::optional<int> interrupted_by() const noexcept { return interrupted_by_; }
 
-  [[nodiscard]] tuning_session<S, R>& session() noexcept { return session_; }
+  [[nodiscard]] tuning_session<Space, R>& session() noexcept { return session_; }
 
   decision report_blocking(trial_invocation_info& info, double resource, std::span<const metric_value> metrics) override {
     auto& run = static_cast<invocation&>(info);
@@ -452,7 +452,7 @@ class asio_driver final : public trial_host {
   }
 
   asio::io_context io_{1};
-  tuning_session<S, R> session_;
+  tuning_session<Space, R> session_;
   metric_resolver metrics_;
   F trial_;  // a trial_ref: the driver is compiled once for every trial type
   const tuner_options& options_;

@@ -15,6 +15,7 @@
 #include "rung/concepts/scheduler.hpp"
 #include "rung/experiment_description.hpp"
 #include "rung/results/status_table.hpp"
+#include "rung/schedulers/scheduler_ref.hpp"
 #include "rung/stop_criterion.hpp"
 #include "rung/tuner_options.hpp"
 #include "rung/util/json_write.hpp"
@@ -35,26 +36,6 @@ inline std::string timestamped_name(std::string_view prefix) {
                 prefix.data(), local.tm_year + 1900, local.tm_mon + 1, local.tm_mday, local.tm_hour, local.tm_min,
                 local.tm_sec, static_cast<int>(millis));
   return text;
-}
-
-template <class S>
-std::string scheduler_name(const S& scheduler) {
-  if constexpr (requires { scheduler.variant(); }) {
-    return std::string(scheduler.variant());
-  } else if constexpr (requires { S::name; }) {
-    return std::string(S::name);
-  } else {
-    return "custom";
-  }
-}
-
-template <class S>
-constexpr bool searcher_is_exhaustible() {
-  if constexpr (requires { typename S::searcher_type; }) {
-    return is_exhaustible_v<typename S::searcher_type>;
-  } else {
-    return false;
-  }
 }
 
 [[noreturn]] inline void bad_driver_option(std::string_view options, std::string_view field, const std::string& value,
@@ -114,7 +95,7 @@ std::size_t check_metrics_and_stop(const S& scheduler, std::vector<std::string>&
                       "must include the scheduler's metric '" + metric + "'");
   }
   stop.validate(metrics);
-  if (!stop.can_trigger() && !searcher_is_exhaustible<S>()) {
+  if (!stop.can_trigger() && !searcher_is_exhaustible(scheduler)) {
     bad_driver_option(options, "stop_criterion", "{}",
                       "no limit is set, so the tuning would never end: set one, e.g. "
                       "rung::stop_criterion{.max_wallclock_time = 600} or .max_num_trials_started");

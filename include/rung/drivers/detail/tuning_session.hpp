@@ -19,7 +19,8 @@
 #include <vector>
 
 #include "rung/concepts/recorder.hpp"
-#include "rung/concepts/scheduler.hpp"
+#include "rung/concepts/config_space.hpp"
+#include "rung/schedulers/scheduler_ref.hpp"
 #include "rung/stop_criterion.hpp"
 #include "rung/trials.hpp"
 #include "rung/tuning_status.hpp"
@@ -47,13 +48,15 @@ struct nothing_to_run_now {};
 struct nothing_left_to_run {};
 using next_job = std::variant<run_new_trial, resume_paused_trial, nothing_to_run_now, nothing_left_to_run>;
 
-template <Scheduler S, Recorder<typename S::config_type> R>
+// The scheduler is held through a scheduler_ref: the session (and the
+// drivers around it) compile once per space, whatever the scheduler.
+template <ConfigSpace Space, Recorder<typename Space::config_type> R>
 class tuning_session {
  public:
-  using config_type = typename S::config_type;
+  using config_type = typename Space::config_type;
   using record_type = trial_record<config_type>;
 
-  tuning_session(S& scheduler, R& recorder, session_options options)
+  tuning_session(scheduler_ref<Space> scheduler, R& recorder, session_options options)
       : scheduler_(scheduler), recorder_(recorder), options_(std::move(options)) {
     status_.set_metric_names(options_.metric_names);
   }
@@ -70,9 +73,9 @@ class tuning_session {
     const trial_id new_id = static_cast<trial_id>(trials_.size());
     suggestion<config_type> suggested = wait_for_trials{};
     if (!capped) {
-      suggested = ask_scheduler(new_id, trial_admission::new_or_paused, may_resume);
-    } else if constexpr (SchedulerWithAdmission<S>) {
-      suggested = ask_scheduler(new_id, trial_admission::paused_only, may_resume);  // promotions go on
+      suggested = scheduler_.suggest(new_id, trial_admission::new_or_paused, may_resume);
+    } else {
+      suggested = scheduler_.suggest(new_id, trial_admission::paused_only, may_resume);  // promotions go on
       if (std::holds_alternative<start_trial<config_type>>(suggested)) {
         throw std::logic_error("scheduler started a trial when asked for paused ones only");
       }
@@ -235,23 +238,11 @@ class tuning_session {
   [[nodiscard]] std::optional<trial_id> best_trial() const noexcept { return best_trial_; }
   [[nodiscard]] double best_metric() const noexcept { return best_metric_; }
   [[nodiscard]] const session_options& options() const noexcept { return options_; }
-  [[nodiscard]] S& scheduler() noexcept { return scheduler_; }
-  [[nodiscard]] const S& scheduler() const noexcept { return scheduler_; }
+  [[nodiscard]] scheduler_ref<Space>& scheduler() noexcept { return scheduler_; }
+  [[nodiscard]] const scheduler_ref<Space>& scheduler() const noexcept { return scheduler_; }
   [[nodiscard]] R& recorder() noexcept { return recorder_; }
 
  private:
-  // The scheduler's suggestion; a filter that refuses some trials goes to
-  // schedulers that take one (a scheduler that takes none must not resume a refused trial).
-  suggestion<config_type> ask_scheduler(trial_id new_id, trial_admission admission, resume_filter may_resume) {
-    if constexpr (SchedulerWithResumeFilter<S>) {
-      if (!may_resume.allows_all()) return scheduler_.suggest(new_id, admission, may_resume);
-    }
-    if constexpr (SchedulerWithAdmission<S>) {
-      if (admission == trial_admission::paused_only) return scheduler_.suggest(new_id, admission);
-    }
-    return scheduler_.suggest(new_id);
-  }
-
   // Reports as report() does; while replaying, `recorded` is what the journal decided.
   replayed_report report_with(trial_id id, double resource, std::span<const double> metrics, double worker_time,
                               double now, std::optional<decision> recorded) {
@@ -348,7 +339,7 @@ class tuning_session {
     if (recording_ && !cut_recorded) recorder_.trial_finished(record, now);
   }
 
-  S& scheduler_;
+  scheduler_ref<Space> scheduler_;
   R& recorder_;
   session_options options_;
   tuning_status status_;

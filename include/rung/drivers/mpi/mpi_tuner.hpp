@@ -185,7 +185,7 @@ class mpi_tuner {
     const auto description = detail::describe_experiment(
         scheduler_, directory.empty() ? tuning.name : directory.filename().string(), tuning.metrics,
         static_cast<std::size_t>(ranks_ - 1) * options_.workers_per_rank, "mpi", tuning.resume);
-    detail::mpi_coordinator<S, R> coordinator(
+    detail::mpi_coordinator<detail::space_of_t<S>, R> coordinator(
         scheduler_, recorder,
         detail::session_options{tuning.metrics, scheduler_metric_, tuning.stop_criterion, tuning.max_failures},
         detail::coordinator_settings{

@@ -33,6 +33,7 @@
 #include "rung/drivers/mpi/detail/wire.hpp"
 #include "rung/experiment_description.hpp"
 #include "rung/results/status_table.hpp"
+#include "rung/schedulers/scheduler_ref.hpp"
 
 namespace rung::detail {
 
@@ -47,7 +48,7 @@ struct coordinator_settings {
   std::ostream* log = nullptr;
 };
 
-template <Scheduler S, class R>
+template <ConfigSpace Space, class R>
 class mpi_coordinator {
  public:
   struct outgoing {
@@ -55,7 +56,7 @@ class mpi_coordinator {
     std::string text;
   };
 
-  mpi_coordinator(S& scheduler, R& recorder, session_options session_settings, coordinator_settings settings)
+  mpi_coordinator(scheduler_ref<Space> scheduler, R& recorder, session_options session_settings, coordinator_settings settings)
       : session_(scheduler, recorder, std::move(session_settings)),
         settings_(std::move(settings)),
         slots_(settings_.ranks, settings_.slots_per_rank),
@@ -137,7 +138,7 @@ class mpi_coordinator {
   [[nodiscard]] const std::exception_ptr& failure() const noexcept { return failure_; }
   [[nodiscard]] bool interrupted() const noexcept { return interrupted_; }
   [[nodiscard]] double resumed_at() const noexcept { return resumed_at_; }
-  [[nodiscard]] tuning_session<S, R>& session() noexcept { return session_; }
+  [[nodiscard]] tuning_session<Space, R>& session() noexcept { return session_; }
   // The rank a trial's callable runs or waits on, if it has one now.
   [[nodiscard]] std::optional<int> rank_of(trial_id id) const {
     const auto found = runs_.find(id);
@@ -318,7 +319,7 @@ class mpi_coordinator {
   }
 
   [[nodiscard]] bool asks_with_filter() const noexcept {
-    return SchedulerWithResumeFilter<S> && settings_.pause_in_memory;
+    return session_.scheduler().filters_resumes() && settings_.pause_in_memory;
   }
 
   void launch(trial_id id, double resume_from, slot where, double now) {
@@ -412,7 +413,7 @@ class mpi_coordinator {
                    << '\n';
   }
 
-  tuning_session<S, R> session_;
+  tuning_session<Space, R> session_;
   coordinator_settings settings_;
   experiment_description description_;
   rank_slots slots_;
