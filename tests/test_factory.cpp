@@ -7,7 +7,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -19,8 +18,11 @@
 namespace {
 
 using space_type = rung::dynamic_config_space;
-using random_type = rung::random_search<space_type>;
-using grid_type = rung::grid_search<space_type>;
+using searcher_type = rung::any_searcher<space_type>;  // the factory erases the searcher it builds
+using fifo_type = rung::fifo_scheduler<searcher_type>;
+using asha_type = rung::asha_scheduler<searcher_type>;
+using synchronous_hyperband_type = rung::synchronous_hyperband_scheduler<searcher_type>;
+using median_stopping_type = rung::median_stopping_scheduler<fifo_type>;
 
 const space_type space = space_type::from_json(R"({"x": {"type": "uniform", "lower": 0, "upper": 1}, "epochs": 9})");
 
@@ -34,49 +36,40 @@ struct settings {
   }
 };
 
-template <class Visitor>
-auto build(const settings& given, Visitor&& visit) {
-  return rung::with_scheduler(space, given.searcher ? &*given.searcher : nullptr,
-                              given.scheduler ? &*given.scheduler : nullptr, "tune.json", std::forward<Visitor>(visit));
+rung::configured_scheduler build(const settings& given) {
+  return rung::make_scheduler(space, given.searcher ? &*given.searcher : nullptr,
+                              given.scheduler ? &*given.scheduler : nullptr, "tune.json");
 }
 
 // Builds and drops the scheduler: for the errors.
 void build_only(std::string_view scheduler_json, std::string_view searcher_json = "") {
-  build(settings(scheduler_json, searcher_json), [](auto&&, const rung::scheduler_core&) {});
+  build(settings(scheduler_json, searcher_json));
 }
 
-// The scheduler's type, as a name, for the checks on which one a name builds.
-template <class Scheduler>
-std::string kind_of(const Scheduler& /*scheduler*/) {
-  if constexpr (std::is_same_v<Scheduler, rung::fifo_scheduler<random_type>>) return "fifo";
-  if constexpr (std::is_same_v<Scheduler, rung::fifo_scheduler<grid_type>>) return "fifo over grid";
-  if constexpr (std::is_same_v<Scheduler, rung::asha_scheduler<random_type>>) return "asha";
-  if constexpr (std::is_same_v<Scheduler, rung::synchronous_hyperband_scheduler<random_type>>) {
-    return "synchronous_hyperband";
-  }
-  if constexpr (std::is_same_v<Scheduler, rung::median_stopping_scheduler<rung::fifo_scheduler<random_type>>>) {
-    return "median_stopping";
-  }
-  return "other";
+// The held scheduler, which must be an S.
+template <class S>
+S& held(const rung::configured_scheduler& built) {
+  auto* scheduler = built.scheduler.get_if<S>();
+  REQUIRE(scheduler != nullptr);
+  return *scheduler;
 }
 
-template <class Scheduler>
-bool starts_a_trial(Scheduler& scheduler, rung::trial_id id) {
-  return std::holds_alternative<rung::start_trial<typename Scheduler::config_type>>(scheduler.suggest(id));
+bool starts_a_trial(rung::any_scheduler<space_type>& scheduler, rung::trial_id id) {
+  return std::holds_alternative<rung::start_trial<rung::dynamic_configuration>>(scheduler.suggest(id));
 }
 
 }  // namespace
 
-TEST_CASE("the core's fields go into every scheduler's options, and the callback hears them") {
-  const auto core = build(settings(R"({"metric": "acc", "mode": "max", "resource_attr": "step", "max_t": 4})"),
-                          [](auto&& scheduler, const rung::scheduler_core& read) {
-                            CHECK(kind_of(scheduler) == "fifo");  // the default scheduler, over random search
-                            CHECK(scheduler.metric() == "acc");
-                            CHECK(scheduler.metric_mode() == rung::mode::max);
-                            CHECK(scheduler.resource_attr() == "step");
-                            CHECK(scheduler.max_resource(space.midpoint()) == 4.0);
-                            return read;
-                          });
+TEST_CASE("the core's fields go into every scheduler's options, and the result holds them") {
+  auto [scheduler, core] = build(settings(R"({"metric": "acc", "mode": "max", "resource_attr": "step", "max_t": 4})"));
+  CHECK(scheduler.get_if<fifo_type>() != nullptr);  // the default scheduler
+  CHECK(scheduler.get_if<asha_type>() == nullptr);
+  CHECK(scheduler.variant() == "fifo");
+  CHECK_FALSE(scheduler.searcher_exhaustible());  // random search, the default searcher
+  CHECK(scheduler.metric() == "acc");
+  CHECK(scheduler.metric_mode() == rung::mode::max);
+  CHECK(scheduler.resource_attr() == "step");
+  CHECK(scheduler.max_resource(space.midpoint()) == 4.0);
   CHECK(core.metric == "acc");
   CHECK(core.mode == rung::mode::max);
   CHECK(core.resource_attr == "step");
@@ -85,41 +78,32 @@ TEST_CASE("the core's fields go into every scheduler's options, and the callback
 }
 
 TEST_CASE("fifo stops a trial at max_resource_attr's value, which may differ per trial") {
-  build(settings(R"({"name": "fifo", "metric": "loss", "max_resource_attr": "epochs"})"), [](auto&& scheduler, auto&&) {
-    REQUIRE(kind_of(scheduler) == "fifo");
-    REQUIRE(starts_a_trial(scheduler, 0));
-    CHECK(scheduler.on_report({.trial = 0, .resource = 8, .metric = 1}) == rung::decision::continue_trial);
-    CHECK(scheduler.on_report({.trial = 0, .resource = 9, .metric = 1}) == rung::decision::stop_trial);
-  });
+  auto built = build(settings(R"({"name": "fifo", "metric": "loss", "max_resource_attr": "epochs"})"));
+  held<fifo_type>(built);
+  REQUIRE(starts_a_trial(built.scheduler, 0));
+  CHECK(built.scheduler.on_report({.trial = 0, .resource = 8, .metric = 1}) == rung::decision::continue_trial);
+  CHECK(built.scheduler.on_report({.trial = 0, .resource = 9, .metric = 1}) == rung::decision::stop_trial);
 }
 
 TEST_CASE("asha: type, grace_period, reduction_factor and the searcher's seed reach the scheduler") {
-  build(settings(R"({"name": "asha", "metric": "loss", "max_resource_attr": "epochs", "type": "promotion",
-                     "grace_period": 1, "reduction_factor": 3})",
-                 R"({"seed": 11})"),
-        [](auto&& scheduler, auto&&) {
-          REQUIRE(kind_of(scheduler) == "asha");
-          if constexpr (requires { scheduler.ladder(); }) {
-            CHECK(scheduler.options().type == rung::asha_type::promotion);
-            CHECK(scheduler.options().seed == 11);
-            CHECK(scheduler.ladder().levels() == std::vector<std::int64_t>{1, 3});  // 1 * 3^k below 9
-            CHECK(scheduler.num_brackets() == 1);
-            CHECK(scheduler.variant() == "asha-promotion");
-            REQUIRE(starts_a_trial(scheduler, 0));
-            CHECK(scheduler.on_report({.trial = 0, .resource = 1, .metric = 0.5}) == rung::decision::pause_trial);
-          }
-        });
+  auto built = build(settings(R"({"name": "asha", "metric": "loss", "max_resource_attr": "epochs", "type": "promotion",
+                                  "grace_period": 1, "reduction_factor": 3})",
+                              R"({"seed": 11})"));
+  const auto& asha = held<asha_type>(built);
+  CHECK(asha.options().type == rung::asha_type::promotion);
+  CHECK(asha.options().seed == 11);
+  CHECK(asha.ladder().levels() == std::vector<std::int64_t>{1, 3});  // 1 * 3^k below 9
+  CHECK(asha.num_brackets() == 1);
+  CHECK(built.scheduler.variant() == "asha-promotion");
+  REQUIRE(starts_a_trial(built.scheduler, 0));
+  CHECK(built.scheduler.on_report({.trial = 0, .resource = 1, .metric = 0.5}) == rung::decision::pause_trial);
 }
 
 TEST_CASE("hyperband is asha with one bracket per rung level and one at the top, unless brackets says fewer") {
   const auto brackets_of = [](std::string_view json) {
-    return build(settings(json), [](auto&& scheduler, auto&&) -> std::size_t {
-      if constexpr (requires { scheduler.num_brackets(); }) {
-        CHECK(scheduler.variant() == "hyperband-stopping");
-        return scheduler.num_brackets();
-      }
-      return 0;
-    });
+    const auto built = build(settings(json));
+    CHECK(built.scheduler.variant() == "hyperband-stopping");
+    return held<asha_type>(built).num_brackets();
   };
   // Rung levels 1, 3, 9 below 27 (grace_period 1, eta 3): brackets skipping 0, 1, 2 or 3 of them.
   CHECK(brackets_of(R"({"name": "hyperband", "metric": "loss", "max_t": 27})") == 4);
@@ -130,29 +114,21 @@ TEST_CASE("hyperband is asha with one bracket per rung level and one at the top,
 }
 
 TEST_CASE("synchronous_hyperband: brackets, iterations and parallel_brackets reach the scheduler") {
-  build(settings(R"({"name": "synchronous_hyperband", "metric": "loss", "max_t": 9, "brackets": 2,
-                     "iterations": 1})"),
-        [](auto&& scheduler, auto&&) {
-          REQUIRE(kind_of(scheduler) == "synchronous_hyperband");
-          if constexpr (requires { scheduler.brackets(); }) {
-            // s_max = log_3(9) = 2: brackets s = 2, 1, 0, of which the first two are kept.
-            REQUIRE(scheduler.brackets().size() == 2);
-            CHECK(scheduler.brackets()[0].s == 2);
-            CHECK(scheduler.brackets()[1].s == 1);
-            CHECK(scheduler.variant() == "synchronous-hyperband");
-          }
-        });
+  const auto built = build(settings(R"({"name": "synchronous_hyperband", "metric": "loss", "max_t": 9, "brackets": 2,
+                                        "iterations": 1})"));
+  const auto& hyperband = held<synchronous_hyperband_type>(built);
+  // s_max = log_3(9) = 2: brackets s = 2, 1, 0, of which the first two are kept.
+  REQUIRE(hyperband.brackets().size() == 2);
+  CHECK(hyperband.brackets()[0].s == 2);
+  CHECK(hyperband.brackets()[1].s == 1);
+  CHECK(built.scheduler.variant() == "synchronous-hyperband");
   // parallel_brackets: a worker that would wait for bracket s = 2's first rung (9 trials) starts the next bracket.
   const auto open_after_first_rung = [](bool parallel) {
     const std::string json = R"({"name": "synchronous_hyperband", "metric": "loss", "max_t": 9, "parallel_brackets": )" +
                              std::string(parallel ? "true" : "false") + "}";
-    return build(settings(json), [](auto&& scheduler, auto&&) -> std::size_t {
-      if constexpr (requires { scheduler.open_brackets(); }) {
-        for (rung::trial_id id = 0; id < 10; ++id) scheduler.suggest(id);
-        return scheduler.open_brackets();
-      }
-      return 0;
-    });
+    auto opened = build(settings(json));
+    for (rung::trial_id id = 0; id < 10; ++id) opened.scheduler.suggest(id);
+    return held<synchronous_hyperband_type>(opened).open_brackets();
   };
   CHECK(open_after_first_rung(false) == 1);
   CHECK(open_after_first_rung(true) == 2);
@@ -166,15 +142,14 @@ TEST_CASE("median_stopping over fifo: its rule's fields reach it") {
     const std::string json = R"({"name": "median_stopping", "metric": "loss", "max_t": 9, "running_average": false,
                                  "grace_time": 0, "grace_population": 2, "rank_cutoff": )" +
                              rung::detail::to_text(rank_cutoff) + "}";
-    return build(settings(json), [](auto&& scheduler, auto&&) {
-      REQUIRE(kind_of(scheduler) == "median_stopping");
-      rung::decision last = rung::decision::continue_trial;
-      for (rung::trial_id id = 0; id < 3; ++id) {
-        REQUIRE(starts_a_trial(scheduler, id));
-        last = scheduler.on_report({.trial = id, .resource = 1, .metric = 1.0 + static_cast<double>(id)});
-      }
-      return last;
-    });
+    auto built = build(settings(json));
+    held<median_stopping_type>(built);
+    rung::decision last = rung::decision::continue_trial;
+    for (rung::trial_id id = 0; id < 3; ++id) {
+      REQUIRE(starts_a_trial(built.scheduler, id));
+      last = built.scheduler.on_report({.trial = id, .resource = 1, .metric = 1.0 + static_cast<double>(id)});
+    }
+    return last;
   };
   CHECK(third_decision(0.5) == rung::decision::stop_trial);
   CHECK(third_decision(0.7) == rung::decision::continue_trial);
@@ -182,26 +157,23 @@ TEST_CASE("median_stopping over fifo: its rule's fields reach it") {
 
 TEST_CASE("searchers by name: random (the default) with its seed, grid with num_samples and shuffle") {
   const auto second_config = [](std::string_view searcher_json) {
-    return build(settings(R"({"metric": "loss"})", searcher_json), [](auto&& scheduler, auto&&) {
-      scheduler.suggest(0);  // the midpoint, first for every seed
-      auto next = scheduler.suggest(1);
-      return rung::as_double(std::get<0>(next).config.at("x"));
-    });
+    auto built = build(settings(R"({"metric": "loss"})", searcher_json));
+    built.scheduler.suggest(0);  // the midpoint, first for every seed
+    auto next = built.scheduler.suggest(1);
+    return rung::as_double(std::get<0>(next).config.at("x"));
   };
   auto seeded = rung::random_searcher(space, {.seed = 7});
   seeded.suggest(0);
   CHECK(second_config(R"({"seed": 7})") == rung::as_double(seeded.suggest(1)->at("x")));
   CHECK(second_config(R"({"seed": 7})") != second_config(R"({"seed": 8})"));
 
-  build(settings(R"({"metric": "loss"})", R"({"name": "grid", "num_samples": 3, "shuffle": false})"),
-        [](auto&& scheduler, auto&&) {
-          REQUIRE(kind_of(scheduler) == "fifo over grid");
-          if constexpr (requires { scheduler.searcher().grid_size(); }) {
-            CHECK(scheduler.searcher().grid_size() == 3);  // 3 values of x, one of the constant epochs
-            for (rung::trial_id id = 0; id < 3; ++id) CHECK(starts_a_trial(scheduler, id));
-            CHECK(std::holds_alternative<rung::search_exhausted>(scheduler.suggest(3)));
-          }
-        });
+  auto built = build(settings(R"({"metric": "loss"})", R"({"name": "grid", "num_samples": 3, "shuffle": false})"));
+  const auto* grid = held<fifo_type>(built).searcher().get_if<rung::grid_search<space_type>>();
+  REQUIRE(grid != nullptr);
+  CHECK(grid->grid_size() == 3);  // 3 values of x, one of the constant epochs
+  CHECK(built.scheduler.searcher_exhaustible());  // so a tuning over it needs no stop criterion
+  for (rung::trial_id id = 0; id < 3; ++id) CHECK(starts_a_trial(built.scheduler, id));
+  CHECK(std::holds_alternative<rung::search_exhausted>(built.scheduler.suggest(3)));
 }
 
 TEST_CASE("bad names and fields are refused, naming the field and the value") {
@@ -273,14 +245,11 @@ using more_schedulers = rung::default_schedulers::plus<capped_fifo_entry>;
 
 TEST_CASE("a registry extended with an entry builds it by name, and names it among the choices") {
   const auto json = rung::detail::parse_json(R"({"name": "capped_fifo", "metric": "loss", "cap": 6})");
-  const auto cap = rung::with_scheduler_from<rung::default_searchers, more_schedulers>(
-      space, nullptr, &json, "tune.json",
-      [](auto&& scheduler, auto&&) { return scheduler.max_resource(space.midpoint()); });
-  CHECK(cap == 6.0);
+  const auto built = rung::make_scheduler<rung::default_searchers, more_schedulers>(space, nullptr, &json, "tune.json");
+  CHECK(built.scheduler.max_resource(space.midpoint()) == 6.0);
   const auto unknown = rung::detail::parse_json(R"({"name": "capped"})");
   const auto build_unknown = [&] {
-    rung::with_scheduler_from<rung::default_searchers, more_schedulers>(space, nullptr, &unknown, "tune.json",
-                                                                        [](auto&&, auto&&) {});
+    rung::make_scheduler<rung::default_searchers, more_schedulers>(space, nullptr, &unknown, "tune.json");
   };
   CHECK_THROWS_WITH_AS(build_unknown(),
                        "tune.json.scheduler.name = \"capped\": must be one of fifo, asha, hyperband, "
@@ -315,16 +284,12 @@ TEST_CASE("the options core: read from any options struct, checked once, and fil
 }
 
 TEST_CASE("the factory reads a whole settings text, and refuses one that is not an object") {
-  const auto kind = rung::with_scheduler(
-      space, R"({"searcher": {"seed": 3}, "scheduler": {"name": "asha", "metric": "loss", "max_t": 9}})", "tune.json",
-      [](auto scheduler, const rung::scheduler_core& core) {
-        CHECK(core.max_t == 9.0);
-        return kind_of(scheduler);
-      });
-  CHECK(kind == "asha");
-  const auto fallback = rung::with_scheduler(space, R"({"scheduler": {"metric": "loss", "max_t": 9}})", "tune.json",
-                                             [](auto scheduler, const rung::scheduler_core&) { return kind_of(scheduler); });
-  CHECK(fallback == "fifo");  // no name: fifo over random search
-  CHECK_THROWS_WITH_AS(rung::with_scheduler(space, "[1]", "tune.json", [](auto&&, const rung::scheduler_core&) {}),
-                       "tune.json: must be a JSON object", std::invalid_argument);
+  const auto built = rung::make_scheduler(
+      space, R"({"searcher": {"seed": 3}, "scheduler": {"name": "asha", "metric": "loss", "max_t": 9}})", "tune.json");
+  CHECK(built.core.max_t == 9.0);
+  CHECK(held<asha_type>(built).options().seed == 3);
+  const auto fallback = rung::make_scheduler(space, R"({"scheduler": {"metric": "loss", "max_t": 9}})", "tune.json");
+  CHECK(fallback.scheduler.get_if<fifo_type>() != nullptr);  // no name: fifo over random search
+  CHECK_THROWS_WITH_AS(rung::make_scheduler(space, "[1]", "tune.json"), "tune.json: must be a JSON object",
+                       std::invalid_argument);
 }

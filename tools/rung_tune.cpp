@@ -176,8 +176,7 @@ void apply_overrides(json_value& document, const command_line& line) {
 
 // Saves what --resume needs once the settings are known to be good, then
 // tunes; returns the exit status.
-template <class Scheduler>
-int tune(Scheduler scheduler, rung::tuner_options options, const rung::subprocess_options& trial, const launch& how) {
+int tune(rung::any_scheduler<rung::dynamic_config_space> scheduler, rung::tuner_options options, const rung::subprocess_options& trial, const launch& how) {
   options.handle_signals = true;  // Ctrl-C, or SIGTERM (Slurm's preemption): stop, record, summarise
   rung::tuner tuner(std::move(scheduler), std::move(options));
   rung_tune::save_launch(tuner.options().experiment_root / tuner.options().name, how);
@@ -295,14 +294,12 @@ int run(const json_value& document, const std::vector<std::string>& program, con
   trial_fields.finish();
   top.finish();
 
-  return rung::with_scheduler(space, searcher_json, scheduler_json, file,
-                              [&](auto scheduler, const rung::scheduler_core& core) {
-                                trial.resource_attr = core.resource_attr;
-                                trial.max_resource_attr = core.max_resource_attr;  // a promoted run ends at its rung
-                                record_worker_columns(options, core.metric);
-                                check_command_line(space, trial, options, file);
-                                return tune(std::move(scheduler), std::move(options), trial, how);
-                              });
+  auto [scheduler, core] = rung::make_scheduler(space, searcher_json, scheduler_json, file);
+  trial.resource_attr = core.resource_attr;
+  trial.max_resource_attr = core.max_resource_attr;  // a promoted run ends at its rung
+  record_worker_columns(options, core.metric);
+  check_command_line(space, trial, options, file);
+  return tune(std::move(scheduler), std::move(options), trial, how);
 }
 
 // A settings file's text: a directory or an oversized file is named; a UTF-8

@@ -5,4 +5,4 @@
 #include "rung/factory/registry.hpp"
 #include "rung/factory/scheduler_entries.hpp"
 #include "rung/factory/searcher_entries.hpp"
-#include "rung/factory/with_scheduler.hpp"
+#include "rung/factory/make_scheduler.hpp"
