@@ -16,6 +16,7 @@
 
 #include "rung/concepts/searcher.hpp"
 #include "rung/random.hpp"
+#include "rung/schedulers/asha.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 #include "rung/spaces/dynamic_config_space.hpp"
@@ -156,6 +157,16 @@ TEST_CASE("expected improvement: never negative, larger for a lower mean and for
   CHECK(expected_improvement(40.0, 1.0, 0.0) >= 0.0);
   CHECK(expected_improvement(-0.5, 0.25, 0.0) > expected_improvement(0.5, 0.25, 0.0));
   CHECK(expected_improvement(0.5, 1.0, 0.0) > expected_improvement(0.5, 0.1, 0.0));
+  // Its logarithm agrees where EI is representable, and keeps ranking where EI underflows.
+  using rung::detail::log_expected_improvement;
+  for (const double mean : {-1.0, 0.0, 2.0, 4.9, 5.1, 8.0}) {
+    CAPTURE(mean);
+    CHECK(log_expected_improvement(mean, 1.0, 0.0) == doctest::Approx(std::log(expected_improvement(mean, 1.0, 0.0))).epsilon(0.01));
+  }
+  CHECK(expected_improvement(40.0, 1.0, 0.0) == 0.0);
+  CHECK(std::isfinite(log_expected_improvement(40.0, 1.0, 0.0)));
+  CHECK(log_expected_improvement(40.0, 1.0, 0.0) > log_expected_improvement(41.0, 1.0, 0.0));
+  CHECK(log_expected_improvement(40.0, 1.1, 0.0) > log_expected_improvement(40.0, 1.0, 0.0));
   // Against a Monte Carlo estimate of E[max(best - f, 0)].
   rung::random_stream rng(2);
   double sum = 0;
@@ -264,7 +275,8 @@ TEST_CASE("gp search on choices only, through their one-hot encoding, finds the 
 }
 
 TEST_CASE("gp search with the resource as an input: reports at several resources, EI at the largest") {
-  auto searcher = rung::gp_searcher(bowl_space, {.seed = 4, .refit_every = 30, .num_candidates = 32, .num_local_steps = 8});
+  auto searcher = rung::gp_searcher(bowl_space, {.seed = 4, .max_observations = 48, .max_fit_observations = 32,
+                                                 .refit_every = 30, .num_candidates = 32, .num_local_steps = 8});
   double best_at_top = std::numeric_limits<double>::infinity();
   for (rung::trial_id id = 0; id < 30; ++id) {
     const auto c = *searcher.suggest(id);
@@ -320,4 +332,40 @@ TEST_CASE("gp search on a dynamic space proposes configurations of the space, pe
     running.insert(text);
   }
   CHECK(running.size() == 4);
+}
+
+TEST_CASE("gp search under ASHA with 4 trials running at once: told the mode, it finds good configurations") {
+  // Maximise a score that grows with the epochs; ASHA stops the weak at epochs 1 and 3.
+  const auto score = [](const bowl_config& c, double epoch) { return -bowl(c) - 0.5 / epoch; };
+  auto scheduler = rung::asha(
+      rung::gp_searcher(bowl_space, {.seed = 6, .refit_every = 30, .num_candidates = 32, .num_local_steps = 8}),
+                              {.metric = "score", .mode = rung::mode::max, .max_t = 9});
+  struct running {
+    rung::trial_id id;
+    bowl_config config;
+    double epoch;
+  };
+  std::vector<running> workers;
+  rung::trial_id next_id = 0;
+  double late_sum = 0;  // the bowl over the last 15 configurations, all modelled
+  while (next_id < 30 || !workers.empty()) {
+    while (workers.size() < 4 && next_id < 30) {
+      const auto next = scheduler.suggest(next_id);
+      REQUIRE(std::holds_alternative<rung::start_trial<bowl_config>>(next));
+      const auto& config = std::get<rung::start_trial<bowl_config>>(next).config;
+      if (next_id >= 15) late_sum += bowl(config);
+      workers.push_back({next_id++, config, 0.0});
+    }
+    running trial = workers.front();  // the oldest reports its next epoch
+    workers.erase(workers.begin());
+    trial.epoch += 1.0;
+    const auto verdict = scheduler.on_report({trial.id, trial.epoch, score(trial.config, trial.epoch)});
+    if (verdict == rung::decision::continue_trial && trial.epoch < 9.0) {
+      workers.push_back(trial);
+      continue;
+    }
+    scheduler.on_trial_end(trial.id, trial.epoch == 9.0 ? rung::trial_end::completed : rung::trial_end::stopped);
+  }
+  // Random configurations average 0.33; a searcher maximising the wrong way would do worse.
+  CHECK(late_sum / 15 < 0.2);
 }

@@ -222,7 +222,7 @@ class gaussian_process_search {
 
   struct scored {
     config_type config;
-    double expected_improvement = 0.0;
+    double log_expected_improvement = 0.0;
   };
 
   // Random candidates, then two rounds of perturbations (sd 0.1, then 0.02
@@ -251,7 +251,7 @@ class gaussian_process_search {
   // The num_local_starts best (at least one), best first; ties keep their order.
   void keep_best(std::vector<scored>& list) const {
     std::stable_sort(list.begin(), list.end(),
-                     [](const scored& a, const scored& b) { return a.expected_improvement > b.expected_improvement; });
+                     [](const scored& a, const scored& b) { return a.log_expected_improvement > b.log_expected_improvement; });
     list.resize(std::min(list.size(), std::max<std::size_t>(1, options_.num_local_starts)));
   }
 
@@ -268,7 +268,7 @@ class gaussian_process_search {
     result.reserve(configs.size());
     for (std::size_t i = 0; i < configs.size(); ++i) {
       const auto row = static_cast<Eigen::Index>(i);
-      result.push_back({std::move(configs[i]), detail::expected_improvement(mean(row), variance(row), best)});
+      result.push_back({std::move(configs[i]), detail::log_expected_improvement(mean(row), variance(row), best)});
     }
     return result;
   }
