@@ -144,6 +144,7 @@ def main():
     for library, searcher, _ in results:
         if (library, searcher) not in rows:
             rows.append((library, searcher))
+    rows.sort(key=lambda row: row[0] != "rung")  # rung's rows first, each side in the order run
     for library, searcher in rows:
         cells = []
         summary = {"claim": "equal_epochs_summary", "library": library, "searcher": searcher,
@@ -155,7 +156,8 @@ def main():
                 summary[scheduler + "_median"] = None
                 continue
             q = quartiles(values)
-            cells.append("%.4f [%.4f, %.4f]" % (statistics.median(values), q[0], q[2]))
+            cells.append("%.4f [%.4f, %.4f]" % (statistics.median(values), q[0], q[2]) +
+                         ("" if len(values) == options.seeds else " n=%d" % len(values)))
             summary[scheduler + "_median"] = round(statistics.median(values), 6)
         print("%-36s %-26s %-26s %-26s" % ((library + " " + searcher,) + tuple(cells)))
         print(json.dumps(summary, separators=(",", ":")), flush=True)
