@@ -160,6 +160,50 @@ TEST_CASE("a trial that throws is recorded as failed with its message, and the t
   CHECK(count_containing(journal, R"("error":"diverged at x=)") == static_cast<std::size_t>(failed));
 }
 
+TEST_CASE("a trial that reports NaN has diverged: it fails, its report kept, and a resume replays it as failed") {
+  temp_dir dir;
+  // Trials with x > 0 diverge at epoch 2.
+  auto trial = [](const config& c, rung::reporter& reporter) {
+    for (std::int64_t epoch = 1; epoch <= 3; ++epoch) {
+      const double value = c.get<"x">() > 0 && epoch == 2 ? std::nan("") : loss(c, static_cast<double>(epoch));
+      if (reporter.report(static_cast<double>(epoch), value) != rung::decision::continue_trial) return;
+    }
+  };
+  const auto options = [&](std::int64_t trials, bool resume) {
+    return rung::tuner_options{.n_workers = 1,
+                               .stop_criterion = rung::stop_criterion{.max_num_trials_started = trials},
+                               .max_failures = 1000,
+                               .name = "diverging",
+                               .experiment_root = dir.path,
+                               .resume = resume,
+                               .log = nullptr};
+  };
+  rung::tuner first(make_scheduler(), options(10, false));
+  const auto result = first.run(trial);
+  std::int64_t diverged = 0;
+  for (const auto& record : result.trials) {
+    CAPTURE(record.id);
+    if (record.config.get<"x">() > 0) {
+      CHECK(record.status == rung::trial_status::failed);
+      CHECK(record.error == "reported loss = NaN at epoch = 2");
+      CHECK(record.iterations == 2);
+      CHECK(record.best_metric == loss(record.config, 1.0));  // the NaN is never the best
+      ++diverged;
+    } else {
+      CHECK(record.status == rung::trial_status::completed);
+    }
+  }
+  REQUIRE(diverged > 0);
+  CHECK(result.status.num_trials_failed == diverged);
+  REQUIRE(result.best_trial.has_value());
+  CHECK(result.trials[static_cast<std::size_t>(*result.best_trial)].config.get<"x">() <= 0);
+  // The journal replays each diverged trial as failed again, and the tuning goes on from there.
+  rung::tuner second(make_scheduler(), options(20, true));
+  const auto resumed = second.run(trial);
+  CHECK(resumed.status.num_trials_started == 20);
+  for (std::size_t id = 0; id < result.trials.size(); ++id) CHECK(resumed.trials[id].status == result.trials[id].status);
+}
+
 TEST_CASE("the tuning ends once more trials failed than max_failures") {
   auto trial = [](const config&, rung::reporter&) { throw std::runtime_error("broken"); };
   rung::tuner tuner(make_scheduler(), {.n_workers = 1,

@@ -18,6 +18,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <signal.h>
@@ -332,27 +333,36 @@ TEST_CASE("mpi_tuner: SIGTERM to rank 0 stops every rank's trials; the experimen
   std::filesystem::remove_all(resumed.experiment_dir);
 }
 
-TEST_CASE("mpi_tuner: a NaN a worker rank reports crosses as NaN and is the worst value, as in rung::tuner") {
-  // NaN is not a failure (the schedulers rank it last); a trial that wants to fail on it throws.
-  rung::mpi_tuner tuner(rung::fifo(rung::random_searcher(make_space(), {.seed = 6}), {.metric = "loss", .max_t = 2}),
-                        {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 6},
-                                          .max_failures = 3,
-                                          .record_results = false})});
-  const auto result = tuner.run([](const config& c, rung::reporter& reporter) {
-    const bool diverges = reporter.trial() % 2 == 1;
-    for (std::int64_t epoch = 1; epoch <= 2; ++epoch) {
-      const double value = diverges ? std::nan("") : loss(c, epoch);
-      reporter.report(static_cast<double>(epoch), value);
-      if (diverges && reporter.trial() == 5) throw std::runtime_error("loss is NaN");
-    }
-  });
-  if (tuner.rank() != 0) return;
+TEST_CASE("mpi_tuner: a trial that reports NaN on a worker rank fails, and max_failures counts across ranks") {
+  // Odd trials diverge at their first epoch: three failures on the ranks they ran on, within max_failures = 3.
+  const auto tune = [](std::int64_t max_failures) {
+    rung::mpi_tuner tuner(rung::fifo(rung::random_searcher(make_space(), {.seed = 6}), {.metric = "loss", .max_t = 2}),
+                          {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 6},
+                                            .max_failures = max_failures,
+                                            .record_results = false})});
+    auto result = tuner.run([](const config& c, rung::reporter& reporter) {
+      const bool diverges = reporter.trial() % 2 == 1;
+      for (std::int64_t epoch = 1; epoch <= 2; ++epoch) {
+        const double value = diverges ? std::nan("") : loss(c, epoch);
+        if (reporter.report(static_cast<double>(epoch), value) != rung::decision::continue_trial) return;
+      }
+    });
+    return std::pair{tuner.rank(), std::move(result)};
+  };
+  const auto [rank, result] = tune(3);
+  const auto [same_rank, failed_out] = tune(2);
+  if (rank != 0) return;
   REQUIRE(result.trials.size() == 6);
   for (const auto& trial : result.trials) {
     CAPTURE(trial.id);
-    CHECK(trial.status == (trial.id == 5 ? rung::trial_status::failed : rung::trial_status::completed));
-    CHECK(std::isnan(trial.best_metric) == (trial.id % 2 == 1));
+    CHECK(trial.status == (trial.id % 2 == 1 ? rung::trial_status::failed : rung::trial_status::completed));
+    if (trial.id % 2 == 1) CHECK(trial.error == "reported loss = NaN at epoch = 1");
+    CHECK(trial.iterations == (trial.id % 2 == 1 ? 1 : 2));  // the NaN report is kept
   }
   REQUIRE(result.best_trial.has_value());
   CHECK(*result.best_trial % 2 == 0);
+  CHECK(result.status.num_trials_failed == 3);
+  // A third failure is one more than max_failures = 2 allows: the tuning ends, naming why.
+  CHECK(failed_out.status.num_trials_failed == 3);
+  CHECK(failed_out.stop_reason.find("more trials failed (3) than max_failures (2)") != std::string::npos);
 }

@@ -265,8 +265,12 @@ class tuning_session {
       return {decision::continue_trial, false};
     }
     const double metric = metrics[options_.scheduler_metric];
-    // The scheduler first: a report it rejects (it throws) leaves no trace.
-    const decision by_scheduler = scheduler_.on_report(observation{id, resource, metric});
+    // A NaN of the scheduler's metric fails the trial (training diverged):
+    // recorded as reported, it never reaches the scheduler, which hears only
+    // that the trial failed. The scheduler first otherwise: a report it
+    // rejects (it throws) leaves no trace.
+    const bool diverged = std::isnan(metric);
+    const decision by_scheduler = diverged ? decision::stop_trial : scheduler_.on_report(observation{id, resource, metric});
     std::copy(metrics.begin(), metrics.end(), last_metrics_.begin() + static_cast<std::ptrdiff_t>(id) * metric_count());
     record.iterations += 1;
     record.cut = false;
@@ -288,7 +292,11 @@ class tuning_session {
       ++status_.num_trials_paused;
     }
     if (recording_) recorder_.trial_reported(record, resource, metrics, outcome, by_scheduler, now);
-    if (outcome == decision::stop_trial) {
+    if (diverged) {
+      record.error = "reported " + options_.metric_names[options_.scheduler_metric] + " = NaN at " +
+                     std::string(scheduler_.resource_attr()) + " = " + to_text(resource);
+      end_trial(record, trial_status::failed, now, false);
+    } else if (outcome == decision::stop_trial) {
       const auto limit = scheduler_.max_resource(record.config);
       const bool done = limit && resource >= *limit;
       // Only a cut that is being recorded marks the trial: a replayed one ended it for good (an older journal).
