@@ -176,13 +176,41 @@ TEST_CASE("searchers by name: random (the default) with its seed, grid with num_
   CHECK(std::holds_alternative<rung::search_exhausted>(built.scheduler.suggest(3)));
 }
 
+TEST_CASE("the model-based searchers by name, each with its options, and a bad value named by the searcher") {
+  auto bohb = build(settings(R"({"name": "asha", "metric": "loss", "max_t": 9})",
+                             R"({"name": "kde", "seed": 4, "top_n_percent": 20, "num_candidates": 32})"));
+  const auto* kde = held<asha_type>(bohb).searcher().get_if<rung::kde_search<space_type>>();
+  REQUIRE(kde != nullptr);
+  CHECK(kde->options().top_n_percent == 20.0);
+  CHECK(kde->options().num_candidates == 32);
+  CHECK(kde->options().seed == 4);
+  CHECK(starts_a_trial(bohb.scheduler, 0));
+
+  auto evolution = build(settings(R"({"metric": "loss"})",
+                                  R"({"name": "regularized_evolution", "population_size": 8, "sample_size": 3})"));
+  const auto* rea = held<fifo_type>(evolution).searcher().get_if<rung::regularized_evolution_search<space_type>>();
+  REQUIRE(rea != nullptr);
+  CHECK(rea->options().population_size == 8);
+  CHECK(rea->options().sample_size == 3);
+
+  CHECK_THROWS_WITH_AS(build_only(R"({"metric": "loss"})", R"({"name": "kde", "bandwidth": 1})"),
+                       "tune.json.searcher.bandwidth = 1: unknown field; expected name, seed, num_min_points, "
+                       "top_n_percent, num_candidates, random_fraction, bandwidth_factor, min_bandwidth",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(build_only(R"({"metric": "loss"})", R"({"name": "regularized_evolution", "sample_size": 0})"),
+                       "tune.json.searcher.sample_size = 0: must be a whole number from 1 to 9223372036854775807",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(build_only(R"({"metric": "loss"})", R"({"name": "kde", "top_n_percent": 150})"),
+                       doctest::Contains("top_n_percent = 150"), std::invalid_argument);
+}
+
 TEST_CASE("bad names and fields are refused, naming the field and the value") {
   CHECK_THROWS_WITH_AS(build_only(R"({"name": "ashaa", "metric": "loss"})"),
                        "tune.json.scheduler.name = \"ashaa\": must be one of fifo, asha, hyperband, "
                        "synchronous_hyperband, median_stopping",
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(build_only(R"({"metric": "loss"})", R"({"name": "bayesian"})"),
-                       "tune.json.searcher.name = \"bayesian\": must be one of random, grid", std::invalid_argument);
+                       "tune.json.searcher.name = \"bayesian\": must be one of random, grid, kde, regularized_evolution", std::invalid_argument);
   // A field of another scheduler, or of another searcher, is unknown here.
   CHECK_THROWS_WITH_AS(build_only(R"({"name": "fifo", "metric": "loss", "grace_period": 2})"),
                        "tune.json.scheduler.grace_period = 2: unknown field; expected name, metric, mode, "

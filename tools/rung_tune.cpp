@@ -33,6 +33,9 @@
 #include "rung/drivers/subprocess/subprocess_trial.hpp"
 #include "rung/drivers/tuner.hpp"
 #include "rung/factory.hpp"
+#if RUNG_TUNE_WITH_GP
+#include "rung/factory/gp_searcher_entry.hpp"
+#endif
 #include "rung/spaces/dynamic_config_space.hpp"
 #include "rung/util/json_fields.hpp"
 #include "rung_tune_launch.hpp"
@@ -86,8 +89,13 @@ constexpr std::string_view settings_fields =
     "                synchronous_hyperband: grace_period, reduction_factor, brackets, iterations,\n"
     "                parallel_brackets; median_stopping: running_average, grace_time, grace_population,\n"
     "                rank_cutoff\n"
-    "  searcher      name (random or grid; default random), seed (0 to 2^63-1, also asha's bracket draw);\n"
-    "                grid: num_samples (grid points per interval, 1 to 1000), shuffle\n"
+    "  searcher      name (random, grid, kde, regularized_evolution, or gp when built with Eigen; default\n"
+    "                random), seed (0 to 2^63-1, also asha's bracket draw); grid: num_samples (grid points\n"
+    "                per interval, 1 to 1000), shuffle; kde (BOHB with asha): num_min_points, top_n_percent,\n"
+    "                num_candidates, random_fraction, bandwidth_factor, min_bandwidth;\n"
+    "                regularized_evolution: population_size, sample_size; gp: num_init_random,\n"
+    "                max_observations, max_fit_observations, refit_every, num_fit_restarts, num_candidates,\n"
+    "                num_local_starts, num_local_steps\n"
     "  tuner         n_workers (1 to 100000), max_num_trials_started, max_num_trials_completed,\n"
     "                max_wallclock_time, max_failures, print_update_interval, metrics (recorded in results.csv\n"
     "                besides the scheduler's; the script's st_worker_time and st_worker_iter always are),\n"
@@ -294,7 +302,11 @@ int run(const json_value& document, const std::vector<std::string>& program, con
   trial_fields.finish();
   top.finish();
 
+#if RUNG_TUNE_WITH_GP
+  auto [scheduler, core] = rung::make_scheduler<rung::searchers_with_gp>(space, searcher_json, scheduler_json, file);
+#else
   auto [scheduler, core] = rung::make_scheduler(space, searcher_json, scheduler_json, file);
+#endif
   trial.resource_attr = core.resource_attr;
   trial.max_resource_attr = core.max_resource_attr;  // a promoted run ends at its rung
   record_worker_columns(options, core.metric);

@@ -19,7 +19,8 @@
 
 namespace rung {
 
-using default_searchers = registry<random_searcher_entry, grid_searcher_entry>;
+using default_searchers =
+    registry<random_searcher_entry, grid_searcher_entry, kde_searcher_entry, regularized_evolution_entry>;
 using default_schedulers =
     registry<fifo_entry, asha_entry, hyperband_entry, synchronous_hyperband_entry, median_stopping_entry>;
 

@@ -85,6 +85,7 @@ class kde_search {
   void set_metric_mode(mode metric_mode) noexcept { mode_ = metric_mode; }
 
   [[nodiscard]] const Space& space() const noexcept { return space_; }
+  [[nodiscard]] const options_type& options() const noexcept { return options_; }
   // The resource level the model was last fitted on, if one was.
   [[nodiscard]] std::optional<double> model_resource() const {
     if (!model_) return std::nullopt;

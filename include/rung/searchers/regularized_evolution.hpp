@@ -94,6 +94,7 @@ class regularized_evolution_search {
   void set_metric_mode(mode metric_mode) noexcept { mode_ = metric_mode; }
 
   [[nodiscard]] const Space& space() const noexcept { return space_; }
+  [[nodiscard]] const options_type& options() const noexcept { return options_; }
   [[nodiscard]] std::size_t population() const noexcept { return ages_.size(); }
 
  private:
