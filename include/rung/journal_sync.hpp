@@ -1,6 +1,8 @@
 // How hard the journal (journal.jsonl) is pushed to the disk: what a power
 // loss or a kernel crash can take away. Under every policy each event is one
-// complete line, written with one write(2) before the tuner acts on it, so a
+// complete line, written with one write(2) before the tuner acts on it (the
+// MPI driver's rank 0 writes the lines of a batch of messages with one
+// write(2), before it sends any decision they led to), so a
 // crash of the process alone (kill -9, a segfault, the OOM killer) loses
 // nothing recorded: the line is in the kernel's page cache, and the kernel
 // writes it out on its own. The policies differ in what the disk holds when

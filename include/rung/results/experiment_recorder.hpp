@@ -51,9 +51,11 @@ inline file_handle open_for_writing(const std::filesystem::path& path) {
   return file;
 }
 
-inline void write_all(std::FILE* file, std::string_view text, const std::filesystem::path& path) {
+// The file's path is put together only for the error: a row is written per report.
+inline void write_all(std::FILE* file, std::string_view text, const std::filesystem::path& directory,
+                      std::string_view file_name) {
   if (std::fwrite(text.data(), 1, text.size(), file) != text.size()) {
-    throw std::system_error(errno, std::generic_category(), "cannot write " + path.string());
+    throw std::system_error(errno, std::generic_category(), "cannot write " + (directory / file_name).string());
   }
 }
 }  // namespace detail
@@ -90,6 +92,7 @@ class experiment_recorder {
     describe(description);
     const auto journal = directory_ / journal_file_name;
     journal_.emplace(journal, detail::journal_file::open_mode::append, sync_);
+    if (grouping_) journal_->group_lines();
     const auto results = directory_ / results_file_name;
     auto rewritten = results;
     rewritten += ".tmp";
@@ -115,6 +118,7 @@ class experiment_recorder {
     if (!journal_) {  // a new experiment (a resumed one was opened by open_to_resume)
       describe(description);
       journal_.emplace(directory_ / journal_file_name, detail::journal_file::open_mode::create, sync_);
+      if (grouping_) journal_->group_lines();
       detail::write_metadata(directory_ / metadata_file_name, description_, sync_);
       open_results(directory_ / results_file_name);
     }
@@ -206,6 +210,16 @@ class experiment_recorder {
     journal_.reset();
   }
 
+  // Group commit (journal_file::group_lines): events wait for
+  // commit_events(), which a driver calls before it acts on any of them.
+  void group_events() {
+    grouping_ = true;
+    if (journal_) journal_->group_lines();
+  }
+  void commit_events() {
+    if (journal_) journal_->commit();
+  }
+
   // results.csv is buffered: it is derived data, the journal is the record.
   // Under journal_sync::periodic, the journal is synced here too.
   void flush() {
@@ -284,7 +298,7 @@ class experiment_recorder {
       detail::append_csv_field(row_, column);
     }
     row_ += '\n';
-    detail::write_all(results_.get(), row_, directory_ / results_file_name);
+    detail::write_all(results_.get(), row_, directory_, results_file_name);
   }
 
   void write_results_row(const trial_record<config_type>& trial, double resource, std::span<const double> metrics,
@@ -333,7 +347,7 @@ class experiment_recorder {
 
   void end_results_row() {
     row_ += '\n';
-    detail::write_all(results_.get(), row_, directory_ / results_file_name);
+    detail::write_all(results_.get(), row_, directory_, results_file_name);
   }
 
   // On resume, results.csv is written anew from the journal, the record that
@@ -366,6 +380,7 @@ class experiment_recorder {
   experiment_description description_;
   std::optional<detail::metric_resolver> metric_order_;  // of description_.metric_names
   std::optional<detail::journal_file> journal_;
+  bool grouping_ = false;  // group_events(): the journal, once open, groups its lines
   std::size_t seq_ = 0;               // the next line's index
   std::uintmax_t dropped_bytes_ = 0;  // cut off the journal's end by open_to_resume
   detail::file_handle results_;

@@ -62,6 +62,7 @@ class mpi_coordinator {
         slots_(settings_.ranks, settings_.slots_per_rank),
         said_hello_(static_cast<std::size_t>(settings_.ranks), false),
         said_goodbye_(static_cast<std::size_t>(settings_.ranks), false) {
+    if constexpr (requires { recorder.group_events(); }) recorder.group_events();
     if (settings_.ranks < 2) {
       throw std::invalid_argument("mpi_tuner: the communicator has " + to_text(settings_.ranks) +
                                   " rank: rank 0 coordinates and ranks 1..N-1 run the trials, so at least 2 are "
@@ -129,7 +130,20 @@ class mpi_coordinator {
     }
   }
 
-  [[nodiscard]] std::vector<outgoing> take_outbox() { return std::exchange(outbox_, {}); }
+  // What to send. The journal groups its lines (group commit) and holds
+  // every event these messages act upon before they are handed out; if it
+  // cannot, they are dropped and the tuning is abandoned.
+  [[nodiscard]] std::vector<outgoing> take_outbox() {
+    if constexpr (requires { session_.recorder().commit_events(); }) {
+      try {
+        session_.recorder().commit_events();
+      } catch (...) {
+        outbox_.clear();
+        abandon(std::current_exception());
+      }
+    }
+    return std::exchange(outbox_, {});
+  }
   // Every rank was told to shut down and has answered: nothing more comes.
   [[nodiscard]] bool done() const noexcept {
     return shut_down_ && std::count(said_goodbye_.begin() + 1, said_goodbye_.end(), true) == settings_.ranks - 1;
