@@ -12,8 +12,15 @@ namespace rung::detail {
 
 inline void append_json_string(std::string& out, std::string_view text) {
   constexpr char hex[] = "0123456789abcdef";
+  const auto plain = [](char c) { return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20; };
   out += '"';
-  for (const char c : text) {
+  // Runs of characters that need no escape go in at once: keys and names are nearly always one.
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t run = at;
+    while (run < text.size() && plain(text[run])) ++run;
+    out.append(text.data() + at, run - at);
+    if (run == text.size()) break;
+    const char c = text[run];
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -23,14 +30,11 @@ inline void append_json_string(std::string& out, std::string_view text) {
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += hex[(static_cast<unsigned char>(c) >> 4U) & 0xFU];
-          out += hex[static_cast<unsigned char>(c) & 0xFU];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += hex[(static_cast<unsigned char>(c) >> 4U) & 0xFU];
+        out += hex[static_cast<unsigned char>(c) & 0xFU];
     }
+    at = run + 1;
   }
   out += '"';
 }
