@@ -311,7 +311,7 @@ class mpi_tuner {
         }
         channel.progress();
         if (finished) break;
-        if (active || host.awaits_decision()) {
+        if (active) {
           pacing.busy();
         } else {
           pacing.idle([&host](std::chrono::microseconds most) { host.wait_for_outbox(most); });

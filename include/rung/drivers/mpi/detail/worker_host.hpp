@@ -15,7 +15,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -75,16 +74,6 @@ class mpi_worker_host final : public trial_host {
   [[nodiscard]] std::vector<std::string> take_outbox() {
     const std::lock_guard lock(mutex_);
     return std::exchange(outbox_, {});
-  }
-
-  // A trial waits inside report() for rank 0's decision, which comes within a
-  // round trip: the transport's loop polls without sleeping meanwhile.
-  [[nodiscard]] bool awaits_decision() const {
-    const std::lock_guard lock(mutex_);
-    return std::any_of(invocations_.begin(), invocations_.end(), [](const auto& entry) {
-      const invocation& run = *entry.second;
-      return run.waiting && !run.paused && !run.answer;
-    });
   }
 
   // Rank 0 shut this rank down, its trials have returned, and the goodbye is in the outbox.
