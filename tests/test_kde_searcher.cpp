@@ -18,17 +18,16 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 #include "rung/spaces/dynamic_config_space.hpp"
+#include "searcher_workload.hpp"
 
 namespace {
 
-constexpr auto bowl_space = rung::config_space(rung::uniform<"a">(-1.0, 1.0), rung::uniform<"b">(-1.0, 1.0),
-                                               rung::uniform<"c">(-1.0, 1.0), rung::uniform<"d">(-1.0, 1.0));
-using bowl_config = decltype(bowl_space)::config_type;
-
-double bowl(const bowl_config& c) {
-  const auto square = [](double v) { return v * v; };
-  return square(c.get<"a">() - 0.5) + square(c.get<"b">() + 0.3) + square(c.get<"c">() - 0.1) + square(c.get<"d">());
-}
+using rung_test::best_of;
+using rung_test::bowl;
+using rung_test::bowl_config;
+using rung_test::bowl_space;
+using rung_test::error_of;
+using rung_test::run;
 
 constexpr auto mixed_space = rung::config_space(
     rung::loguniform<"learning_rate">(1e-4, 1.0), rung::randint<"units">(1, 64), rung::lograndint<"batch">(8, 512),
@@ -41,35 +40,6 @@ double mixed_objective(const mixed_config& c) {
   const double lr = std::log10(c.get<"learning_rate">()) + 2.0;
   return (c.get<"optimizer">() == "adam" ? 0.0 : 1.0) + 0.1 * lr * lr +
          0.01 * std::abs(static_cast<double>(c.get<"units">() - 32)) / 32.0;
-}
-
-// Feeds `trials` suggestions one after another, each reported once at resource 1.
-template <class Searcher, class Objective>
-std::vector<typename Searcher::config_type> run(Searcher& searcher, Objective objective, int trials) {
-  std::vector<typename Searcher::config_type> suggested;
-  for (rung::trial_id id = 0; id < trials; ++id) {
-    auto config = searcher.suggest(id);
-    REQUIRE(config);
-    rung::detail::notify_report(searcher, {.trial = id, .resource = 1.0, .metric = objective(*config)});
-    suggested.push_back(std::move(*config));
-  }
-  return suggested;
-}
-
-template <class Searcher, class Objective>
-double best_of(Searcher searcher, Objective objective, int trials) {
-  double best = std::numeric_limits<double>::infinity();
-  for (const auto& config : run(searcher, objective, trials)) best = std::min(best, objective(config));
-  return best;
-}
-
-std::string error_of(auto make) {
-  try {
-    (void)make();
-  } catch (const std::invalid_argument& error) {
-    return error.what();
-  }
-  return "no error";
 }
 
 }  // namespace

@@ -17,17 +17,16 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 #include "rung/spaces/dynamic_config_space.hpp"
+#include "searcher_workload.hpp"
 
 namespace {
 
-constexpr auto bowl_space = rung::config_space(rung::uniform<"a">(-1.0, 1.0), rung::uniform<"b">(-1.0, 1.0),
-                                               rung::uniform<"c">(-1.0, 1.0), rung::uniform<"d">(-1.0, 1.0));
-using bowl_config = decltype(bowl_space)::config_type;
-
-double bowl(const bowl_config& c) {
-  const auto square = [](double v) { return v * v; };
-  return square(c.get<"a">() - 0.5) + square(c.get<"b">() + 0.3) + square(c.get<"c">() - 0.1) + square(c.get<"d">());
-}
+using rung_test::best_of;
+using rung_test::bowl;
+using rung_test::bowl_config;
+using rung_test::bowl_space;
+using rung_test::error_of;
+using rung_test::run;
 
 constexpr auto mixed_space = rung::config_space(
     rung::loguniform<"learning_rate">(1e-4, 1.0), rung::lograndint<"batch">(8, 512),
@@ -40,38 +39,10 @@ double mixed_objective(const mixed_config& c) {
   return (c.get<"optimizer">() == "adam" ? 0.0 : 1.0) + 0.1 * lr * lr;
 }
 
-template <class Searcher, class Objective>
-std::vector<typename Searcher::config_type> run(Searcher& searcher, Objective objective, int trials) {
-  std::vector<typename Searcher::config_type> suggested;
-  for (rung::trial_id id = 0; id < trials; ++id) {
-    auto config = searcher.suggest(id);
-    REQUIRE(config);
-    rung::detail::notify_report(searcher, {.trial = id, .resource = 1.0, .metric = objective(*config)});
-    suggested.push_back(std::move(*config));
-  }
-  return suggested;
-}
-
-template <class Searcher>
-double best_of(Searcher searcher, int trials) {
-  double best = std::numeric_limits<double>::infinity();
-  for (const auto& config : run(searcher, bowl, trials)) best = std::min(best, bowl(config));
-  return best;
-}
-
 // How many hyperparameters two configurations differ in.
 int differences(const mixed_config& left, const mixed_config& right) {
   return (left.get<"learning_rate">() != right.get<"learning_rate">()) + (left.get<"batch">() != right.get<"batch">()) +
          (left.get<"optimizer">() != right.get<"optimizer">()) + (left.get<"layers">() != right.get<"layers">());
-}
-
-std::string error_of(auto make) {
-  try {
-    (void)make();
-  } catch (const std::invalid_argument& error) {
-    return error.what();
-  }
-  return "no error";
 }
 
 }  // namespace
@@ -176,8 +147,9 @@ TEST_CASE("regularized_evolution: on a 4-dimensional bowl its best beats random 
   int wins = 0;
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     const double rea = best_of(rung::regularized_evolution(bowl_space, {.seed = seed, .population_size = 20,
-                                                                        .sample_size = 5}), 200);
-    const double random = best_of(rung::random_searcher(bowl_space, {.seed = seed}), 200);
+                                                                        .sample_size = 5}),
+                               bowl, 200);
+    const double random = best_of(rung::random_searcher(bowl_space, {.seed = seed}), bowl, 200);
     wins += rea < random;
   }
   CHECK(wins >= 4);
