@@ -165,9 +165,6 @@ void rank_zero_capacity(std::int64_t reports, std::size_t slots) {
   std::filesystem::remove_all(root / "rank0");
   auto scheduler = fifo_over_trivial_space();
   const rung::stop_criterion stop{.max_num_trials_started = static_cast<std::int64_t>(workers)};
-  const bool record = std::getenv("RUNG_BENCH_NO_RECORDING") == nullptr;
-  rung::experiment_recorder recorder(root / "rank0", trivial_space);
-  rung::null_recorder no_recorder;
   const auto run = [&](auto& chosen_recorder) {
     rung::detail::mpi_coordinator<std::remove_cvref_t<decltype(trivial_space)>, std::remove_cvref_t<decltype(chosen_recorder)>>
         coordinator(scheduler, chosen_recorder,
@@ -223,10 +220,12 @@ void rank_zero_capacity(std::int64_t reports, std::size_t slots) {
                 ranks - 1, slots, static_cast<long long>(made), recording(), busy, busy * 1e6 / static_cast<double>(made),
                 static_cast<double>(made) / busy);
   };
-  if (record) {
+  if (std::getenv("RUNG_BENCH_NO_RECORDING") == nullptr) {
+    rung::experiment_recorder recorder(root / "rank0", trivial_space);
     run(recorder);
   } else {
-    run(no_recorder);
+    rung::null_recorder recorder;
+    run(recorder);
   }
 }
 

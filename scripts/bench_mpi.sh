@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench_mpi (benchmarks/bench_mpi.cpp) at each rank count, one JSON line per
-# run: the report round trip on 2 ranks, the reports per second rank 0
-# sustains (2 and 4 ranks), trivial trials per second on 2, 4 and 8 ranks,
+# run: the report round trip on 2 ranks, the reports per second the job
+# makes (2 and 4 ranks) and rank 0 alone sustains (bench_mpi rank0), trivial
+# trials per second on 2, 4 and 8 ranks,
 # and ASHA with 10 ms epochs on 2, 4 and 8 ranks beside the simulator's
 # prediction. About a minute, after the build.
 # Builds bench_mpi in Release first (in RUNG_BUILD_DIR, default build/bench-mpi).
@@ -41,6 +42,9 @@ run 2 round_trip 100000
 run 2 reports 100000 1
 run 4 reports 50000 1
 run 4 reports 20000 4
+# What rank 0 itself sustains (its coordinator fed by 8 simulated worker
+# ranks, transport aside): one rank alone.
+run 1 rank0 1000000 4
 for ranks in 2 4 8; do
   run "$ranks" trivial 20000
 done
