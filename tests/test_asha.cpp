@@ -15,6 +15,8 @@
 #include "rung/spaces/config_space.hpp"
 #include "synthetic_workload.hpp"
 
+namespace test_asha {
+
 namespace {
 
 constexpr auto space27 = rung::config_space(rung::uniform<"x">(0.0, 1.0), rung::constant<"epochs">(27));
@@ -617,3 +619,5 @@ TEST_CASE("resume filter: stopping ASHA resumes nothing and decides as without i
   CHECK(next_job_for(scheduler, 0, nobody) == "new");
   CHECK(report(scheduler, 0, 3, 0.5) == C);
 }
+
+}  // namespace test_asha

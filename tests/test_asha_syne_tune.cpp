@@ -15,6 +15,8 @@
 // systems (scripts/syne_tune_decisions.py): stopping and promotion, modes
 // min and max, eta 2, 2.5, 3 and 4, many ties, skipped milestones.
 
+namespace test_asha_syne_tune {
+
 namespace {
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0));
@@ -111,3 +113,5 @@ TEST_CASE("by default a value tied with the cutoff goes on, where Syne Tune's ro
   // Here rung's decision is the lenient one: continue where Syne Tune stopped.
   CHECK(result.first_difference.find("STOP | rung: CONTINUE") != std::string::npos);
 }
+
+}  // namespace test_asha_syne_tune

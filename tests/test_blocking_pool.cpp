@@ -7,6 +7,8 @@
 #include <mutex>
 #include <semaphore>
 
+namespace test_blocking_pool {
+
 // The pool behind blocking trials: a job that parks (a trial paused in
 // memory) keeps its thread, so no other job may be queued behind it.
 
@@ -65,3 +67,5 @@ TEST_CASE("blocking_pool: a job submitted next to one that parks still runs") {
   }
   CHECK(pool.thread_count() >= rounds + 1);  // a thread per parked job, and one for the rest
 }
+
+}  // namespace test_blocking_pool

@@ -41,6 +41,8 @@
 #include "rung/spaces/dynamic_config_space.hpp"
 #include "rung/stop_criterion.hpp"
 
+namespace test_concepts {
+
 namespace {
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0), rung::choice<"kind">("a", "b"));
@@ -50,7 +52,7 @@ using config = space_type::config_type;
 // A user's searcher: proposes configurations from a fixed list.
 class list_searcher {
  public:
-  using space_type = ::space_type;
+  using space_type = test_concepts::space_type;
   using config_type = config;
 
   explicit list_searcher(std::vector<config> configs) : configs_(std::move(configs)) {}
@@ -65,7 +67,7 @@ class list_searcher {
   std::vector<double> reported;
 
  private:
-  space_type space_ = ::space;
+  space_type space_ = test_concepts::space;
   std::vector<config> configs_;
 };
 
@@ -83,7 +85,7 @@ class one_epoch_scheduler {
   using config_type = config;
   rung::suggestion<config> suggest(rung::trial_id id) {
     if (id >= 3) return rung::search_exhausted{};
-    return rung::start_trial<config>{::space.midpoint()};
+    return rung::start_trial<config>{test_concepts::space.midpoint()};
   }
   rung::decision on_report(const rung::observation&) { return rung::decision::stop_trial; }
   void on_trial_end(rung::trial_id, rung::trial_end) {}
@@ -91,7 +93,7 @@ class one_epoch_scheduler {
   [[nodiscard]] rung::mode metric_mode() const { return rung::mode::min; }
   [[nodiscard]] std::string_view resource_attr() const { return "epoch"; }
   [[nodiscard]] std::optional<double> max_resource(const config&) const { return 1.0; }
-  [[nodiscard]] const space_type& space() const { return ::space; }
+  [[nodiscard]] const space_type& space() const { return test_concepts::space; }
 };
 
 using archetype::benchmark_part;
@@ -355,7 +357,10 @@ static_assert(!rung::Trial<rung::awaitable<int> (*)(const config&, rung::async_r
 static_assert(!rung::Trial<void (*)(config&, rung::reporter&), config>);        // a mutable configuration
 static_assert(!rung::Trial<void (*)(const config&), config>);                   // no reporter
 
+}  // namespace test_concepts
+
 // ---- Every shipped policy over the archetypes of the roles it takes ----
+// (explicit instantiations belong in the namespace of what they instantiate)
 template class rung::random_search<archetype::space<>>;
 template class rung::grid_search<archetype::space<>>;
 template class rung::kde_search<archetype::encodable_space<>>;
@@ -370,6 +375,18 @@ template class rung::scheduler_ref<archetype::space<>>;
 template class rung::any_scheduler<archetype::space<>>;
 template class rung::detail::tuning_session<archetype::space<>, archetype::recorder<>>;
 template class rung::detail::simulation_loop<archetype::space<>, archetype::benchmark<>, archetype::recorder<>>;
+template class rung::tuner<archetype::scheduler<>>;
+template rung::tuning_result<archetype::space_config> rung::tuner<archetype::scheduler<>>::run(archetype::blocking_trial);
+template rung::tuning_result<archetype::space_config> rung::tuner<archetype::scheduler<>>::run(archetype::coroutine_trial);
+template rung::simulation_result<archetype::space_config> rung::simulate(archetype::scheduler<>&,
+                                                                       const archetype::benchmark<>&,
+                                                                       rung::simulator_options);
+template rung::any_stop_criterion::any_stop_criterion(archetype::stop_criterion<>);
+template struct rung::stop_when_either<rung::stop_criterion, archetype::stop_criterion<>>;
+template struct rung::stop_when_both<archetype::stop_criterion<>, rung::stop_criterion>;
+
+namespace test_concepts {
+
 // The erased forms are schedulers, with admission and a resume filter, whatever they hold.
 static_assert(rung::Scheduler<rung::scheduler_ref<archetype::space<>>>);
 static_assert(rung::Scheduler<rung::any_scheduler<archetype::space<>>>);
@@ -378,15 +395,6 @@ static_assert(rung::detail::SchedulerWithResumeFilter<rung::any_scheduler<archet
 static_assert(std::constructible_from<rung::scheduler_ref<archetype::space<>>, archetype::scheduler<>&>);
 static_assert(!std::constructible_from<rung::scheduler_ref<archetype::space<>>, archetype::searcher<>&>);
 static_assert(!std::copy_constructible<rung::any_scheduler<archetype::space<>>>);  // it owns its scheduler
-template class rung::tuner<archetype::scheduler<>>;
-template rung::tuning_result<archetype_config> rung::tuner<archetype::scheduler<>>::run(archetype::blocking_trial);
-template rung::tuning_result<archetype_config> rung::tuner<archetype::scheduler<>>::run(archetype::coroutine_trial);
-template rung::simulation_result<archetype_config> rung::simulate(archetype::scheduler<>&,
-                                                                  const archetype::benchmark<>&,
-                                                                  rung::simulator_options);
-template rung::any_stop_criterion::any_stop_criterion(archetype::stop_criterion<>);
-template struct rung::stop_when_either<rung::stop_criterion, archetype::stop_criterion<>>;
-template struct rung::stop_when_both<archetype::stop_criterion<>, rung::stop_criterion>;
 
 TEST_CASE("the factory functions take the archetypes: a scheduler over an archetype searcher starts its trials") {
   auto fifo = rung::fifo(archetype::searcher<>(archetype::space<>(0.5)), {.metric = "loss", .max_t = 3});
@@ -462,3 +470,5 @@ TEST_CASE("a user's scheduler runs in the tuner") {
   CHECK(result.status.num_trials_completed == 3);
   CHECK(result.status.num_evaluations == 3);
 }
+
+}  // namespace test_concepts

@@ -15,6 +15,8 @@
 
 #include "rung/concepts/config_space.hpp"
 
+namespace test_config_space {
+
 namespace {
 
 constexpr auto lenet_space = rung::config_space(rung::loguniform<"learning_rate">(1e-2, 1.0),
@@ -322,3 +324,5 @@ TEST_CASE("metadata describes every domain") {
   CHECK(lenet_space.describe_json() ==
         R"json({"learning_rate":"loguniform(0.01, 1)","batch_size":"randint(32, 256)","max_epochs":"10"})json");
 }
+
+}  // namespace test_config_space

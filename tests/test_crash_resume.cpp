@@ -25,18 +25,16 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 #include "rung/util/json.hpp"
+#include "temp_dir.hpp"
+
+namespace test_crash_resume {
+
+using rung_test::temp_dir;
 
 namespace {
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(-1.0, 1.0), rung::loguniform<"rate">(0.05, 1.0));
 using config = decltype(space)::config_type;
-
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rung-crash-" + std::to_string(::getpid()) + "-" +
-                                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 // Where a run kills itself. A trial checkpoints as it goes (its state is the
 // epoch reached), so a relaunch from resume_from() continues it exactly.
@@ -175,3 +173,5 @@ TEST_CASE("a tuning killed with SIGKILL at every kind of point and resumed decid
     CHECK(rung_test::journal_history(cut.path / "crash") == expected);
   }
 }
+
+}  // namespace test_crash_resume

@@ -11,6 +11,8 @@
 #include "rung/concepts/cutoff_rule.hpp"
 #include "rung/random.hpp"
 
+namespace test_cutoff_rules {
+
 namespace {
 
 static_assert(rung::CutoffRule<rung::interpolated_quantile>);
@@ -166,3 +168,5 @@ TEST_CASE("percentile_of_others: Ray's cut of the other values; the first trial 
     }
   }
 }
+
+}  // namespace test_cutoff_rules

@@ -18,6 +18,8 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 
+namespace test_dynamic_config_space {
+
 static_assert(rung::ConfigSpace<rung::dynamic_config_space>);
 static_assert(rung::EncodableSpace<rung::dynamic_config_space>);
 
@@ -232,3 +234,5 @@ TEST_CASE("dynamic_config_space: ASHA tunes over it through the real-time tuner"
   REQUIRE(result.best_config);
   CHECK(space.contains(*result.best_config));
 }
+
+}  // namespace test_dynamic_config_space

@@ -16,6 +16,11 @@
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
+#include "temp_dir.hpp"
+
+namespace test_experiment {
+
+using rung_test::temp_dir;
 
 namespace {
 
@@ -26,12 +31,6 @@ using config = decltype(space)::config_type;
 double loss(const config& c, std::int64_t epoch) {
   return c.get<"x">() * c.get<"x">() + (c.get<"optimizer">() == "adam" ? 0.1 : 0.2) / static_cast<double>(epoch);
 }
-
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rung-exp-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 rung::tuning_result<config> run_tuning(const std::filesystem::path& root, rung::mode mode = rung::mode::min) {
   rung::tuner tuner(rung::fifo(rung::random_searcher(space, {.seed = 5}),
@@ -184,3 +183,5 @@ TEST_CASE("a damaged metadata.json is an error naming the file") {
                        doctest::Contains((metadata.string() + ": missing field 'metric'").c_str()),
                        std::invalid_argument);
 }
+
+}  // namespace test_experiment

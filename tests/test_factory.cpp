@@ -15,6 +15,8 @@
 #include "rung/spaces/dynamic_config_space.hpp"
 #include "rung/util/json.hpp"
 
+namespace test_factory {
+
 namespace {
 
 using space_type = rung::dynamic_config_space;
@@ -321,3 +323,5 @@ TEST_CASE("the factory reads a whole settings text, and refuses one that is not 
   CHECK_THROWS_WITH_AS(rung::make_scheduler(space, "[1]", "tune.json"), "tune.json: must be a JSON object",
                        std::invalid_argument);
 }
+
+}  // namespace test_factory

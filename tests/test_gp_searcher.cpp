@@ -21,6 +21,8 @@
 #include "rung/spaces/config_space.hpp"
 #include "rung/spaces/dynamic_config_space.hpp"
 
+namespace test_gp_searcher {
+
 namespace {
 
 using rung::detail::gp_hyperparameters;
@@ -369,3 +371,5 @@ TEST_CASE("gp search under ASHA with 4 trials running at once: told the mode, it
   // Random configurations average 0.33; a searcher maximising the wrong way would do worse.
   CHECK(late_sum / 15 < 0.2);
 }
+
+}  // namespace test_gp_searcher

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <vector>
 
+namespace test_gpu_rotation {
+
 using gpus = std::vector<int>;
 
 TEST_CASE("gpu_rotation: one GPU per trial, free ones first, then the least assigned") {
@@ -59,3 +61,5 @@ TEST_CASE("gpu_rotation: no devices means CUDA_VISIBLE_DEVICES is left alone; ba
   CHECK_THROWS_WITH_AS(rung::gpu_rotation({.devices = {-1}}), "gpu_options.devices = -1: a GPU number is >= 0",
                        std::invalid_argument);
 }
+
+}  // namespace test_gpu_rotation

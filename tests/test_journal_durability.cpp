@@ -23,16 +23,16 @@
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
+#include "temp_dir.hpp"
+
+namespace test_journal_durability {
+
+// These tests write their files straight into the directory.
+struct temp_dir : rung_test::temp_dir {
+  temp_dir() { std::filesystem::create_directories(path); }
+};
 
 namespace {
-
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rung-journal-" + std::to_string(::getpid()) + "-" +
-                                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  temp_dir() { std::filesystem::create_directories(path); }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -360,3 +360,5 @@ TEST_CASE("every sync policy writes the same valid journal") {
     CHECK(decisions(dir.path / "run") == decisions(reference.experiment));
   }
 }
+
+}  // namespace test_journal_durability

@@ -14,6 +14,8 @@
 #include "rung/random.hpp"
 #include "rung/util/json_fields.hpp"
 
+namespace test_json {
+
 namespace {
 
 using rung::detail::append_json;
@@ -482,3 +484,5 @@ TEST_CASE("json_fields: ranged integers and numbers are checked before use, nami
                        std::invalid_argument);
   CHECK(fields.number("half", 0, 1e9) == 0.5);
 }
+
+}  // namespace test_json

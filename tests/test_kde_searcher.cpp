@@ -20,6 +20,8 @@
 #include "rung/spaces/dynamic_config_space.hpp"
 #include "searcher_workload.hpp"
 
+namespace test_kde_searcher {
+
 namespace {
 
 using rung_test::best_of;
@@ -159,3 +161,5 @@ TEST_CASE("kde_searcher: on a 4-dimensional bowl its best beats random search's 
   }
   CHECK(wins >= 4);
 }
+
+}  // namespace test_kde_searcher

@@ -13,6 +13,8 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 
+namespace test_median_stopping {
+
 namespace {
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0));
@@ -129,3 +131,5 @@ TEST_CASE("median stopping passes a resume filter on to the scheduler it wraps, 
       scheduler.suggest(2, rung::trial_admission::new_or_paused, not_zero)));
   CHECK(std::get<rung::resume_trial>(scheduler.suggest(2, rung::trial_admission::new_or_paused, {})).trial == 0);
 }
+
+}  // namespace test_median_stopping

@@ -25,6 +25,8 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 
+namespace test_mpi_coordinator {
+
 namespace {
 
 namespace wire = rung::detail::wire;
@@ -445,3 +447,5 @@ TEST_CASE("worker host: a shutdown stops a paused trial, which returns without a
   CHECK(std::holds_alternative<wire::goodbye>(worker.next()));  // no returned: rank 0 reads no more
   CHECK(worker.trial.decisions == std::vector{rung::decision::stop_trial});
 }
+
+}  // namespace test_mpi_coordinator

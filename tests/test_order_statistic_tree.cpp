@@ -10,6 +10,8 @@
 
 #include "rung/random.hpp"
 
+namespace test_order_statistic_tree {
+
 namespace {
 
 using tree = rung::detail::order_statistic_tree;
@@ -156,3 +158,5 @@ TEST_CASE("sorted and equal arrivals, a plain search tree's worst cases, keep th
   CHECK(ascending.marked_count() == count / 2);
   CHECK(ascending.count_less(1000.5) == 1001);
 }
+
+}  // namespace test_order_statistic_tree

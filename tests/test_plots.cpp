@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+namespace test_plots {
+
 namespace {
 
 constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
@@ -166,3 +168,5 @@ TEST_CASE("plots are written to files, and an unwritable path is an error naming
                     doctest::Contains((dir / "missing" / "incumbent.svg").string().c_str()));
   std::filesystem::remove_all(dir);
 }
+
+}  // namespace test_plots

@@ -19,6 +19,8 @@
 #include "rung/spaces/dynamic_config_space.hpp"
 #include "searcher_workload.hpp"
 
+namespace test_regularized_evolution {
+
 namespace {
 
 using rung_test::best_of;
@@ -154,3 +156,5 @@ TEST_CASE("regularized_evolution: on a 4-dimensional bowl its best beats random 
   }
   CHECK(wins >= 4);
 }
+
+}  // namespace test_regularized_evolution

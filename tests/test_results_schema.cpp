@@ -23,6 +23,11 @@
 #include "rung/spaces/config_space.hpp"
 #include "rung/util/csv_read.hpp"
 #include "rung/util/json.hpp"
+#include "temp_dir.hpp"
+
+namespace test_results_schema {
+
+using rung_test::temp_dir;
 
 namespace {
 
@@ -32,13 +37,6 @@ using space_type = std::remove_const_t<decltype(space)>;
 using config = space_type::config_type;
 using trial = rung::trial_record<config>;
 constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
-
-struct temp_dir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() /
-      ("rung-schema-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 // st_worker_time among the metrics: it fills results.csv's column of that name.
 rung::experiment_description description() {
@@ -368,3 +366,5 @@ TEST_CASE("metric_resolver: one mapping from names to the tuner's order, for rep
   CHECK_THROWS_WITH_AS(order.place(twice, values, [](std::string_view) {}), "metric 'loss' is given twice",
                        std::invalid_argument);
 }
+
+}  // namespace test_results_schema

@@ -23,17 +23,16 @@
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
+#include "temp_dir.hpp"
+
+namespace test_resume {
+
+using rung_test::temp_dir;
 
 namespace {
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(-1.0, 1.0), rung::randint<"epochs">(1, 6));
 using config = decltype(space)::config_type;
-
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rung-resume-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 // Deterministic, and continues from resume_from() as a checkpointed trial would.
 rung::awaitable<void> trial(const config& c, rung::async_reporter& reporter) {
@@ -445,3 +444,5 @@ TEST_CASE("a trial relaunched on resume runs to where the scheduler will pause i
   CHECK(calls[0].second == (resumed.from_resource < 3 ? 3.0 : 9.0));  // the next rung above, or the top
   check_same(rung_test::journal_history(crashed.path / "run"), rung_test::journal_history(reference.path / "run"));
 }
+
+}  // namespace test_resume

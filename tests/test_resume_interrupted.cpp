@@ -30,6 +30,11 @@
 #include "rung/schedulers/synchronous_hyperband.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
+#include "temp_dir.hpp"
+
+namespace test_resume_interrupted {
+
+using rung_test::temp_dir;
 
 namespace {
 
@@ -41,13 +46,6 @@ using config = rung_test::curve_config;
 using searcher = rung_test::curve_searcher;
 using rung_test::curve_trial;
 constexpr std::int64_t max_epochs = rung_test::curve_epochs;
-
-struct temp_dir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() /
-      ("rung-resume-interrupted-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 // The scheduler it wraps, with every on_trial_end it hears written down.
 template <class Inner>
@@ -285,3 +283,5 @@ TEST_CASE("a journal that goes on after a cut report within the same run is refu
                                          "tuning goes on after it"),
                        std::invalid_argument);
 }
+
+}  // namespace test_resume_interrupted

@@ -10,6 +10,8 @@
 
 #include "rung/random.hpp"
 
+namespace test_rung_levels {
+
 namespace {
 
 using levels = std::vector<std::int64_t>;
@@ -145,3 +147,5 @@ TEST_CASE("synchronous Hyperband brackets when R is not r_min times a power of e
                        "hyperband_brackets: options.grace_period = 81: must be below the maximum resource, 81",
                        std::invalid_argument);
 }
+
+}  // namespace test_rung_levels

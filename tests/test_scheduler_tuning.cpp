@@ -15,6 +15,8 @@
 #include "rung/spaces/config_space.hpp"
 #include "synthetic_workload.hpp"
 
+namespace test_scheduler_tuning {
+
 // The multi-fidelity schedulers under the real-time tuner: pauses, resumes
 // (in memory and from a checkpoint), failures from bad reports.
 
@@ -197,3 +199,5 @@ TEST_CASE("metadata names the scheduler's variant") {
   CHECK(rung::synchronous_hyperband(searcher(lc::space), {.metric = "error", .max_t = 81}).variant() ==
         "synchronous-hyperband");
 }
+
+}  // namespace test_scheduler_tuning

@@ -18,18 +18,16 @@
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/kde_searcher.hpp"
 #include "rung/searchers/regularized_evolution.hpp"
+#include "temp_dir.hpp"
+
+namespace test_searcher_resume {
+
+using rung_test::temp_dir;
 
 namespace {
 
 using rung_test::curve_space;
 using rung_test::curve_trial;
-
-struct temp_dir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() /
-      ("rung-searcher-resume-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 // Options small enough that the models are fitted, and evolution runs, well before the interruption.
 auto bohb() {
@@ -75,3 +73,5 @@ TEST_CASE("kde (BOHB with promotion ASHA) resumed from the journal decides as on
 TEST_CASE("regularized evolution resumed from the journal decides as one never interrupted") {
   check_resume_decides_as_never_interrupted(evolution);
 }
+
+}  // namespace test_searcher_resume

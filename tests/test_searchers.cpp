@@ -10,6 +10,8 @@
 #include "rung/concepts/searcher.hpp"
 #include "rung/spaces/config_space.hpp"
 
+namespace test_searchers {
+
 namespace {
 
 constexpr auto lenet_space = rung::config_space(rung::loguniform<"learning_rate">(1e-2, 1.0),
@@ -139,3 +141,5 @@ TEST_CASE("the index permutation is a bijection for awkward sizes") {
     CHECK(*images.rbegin() == size - 1);
   }
 }
+
+}  // namespace test_searchers

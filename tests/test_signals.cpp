@@ -26,6 +26,11 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 #include "process_table.hpp"
+#include "temp_dir.hpp"
+
+namespace test_signals {
+
+using rung_test::temp_dir;
 
 namespace {
 
@@ -33,13 +38,6 @@ constexpr auto space = rung::config_space(rung::uniform<"x">(-1.0, 1.0));
 using config = decltype(space)::config_type;
 
 auto make_scheduler() { return rung::fifo(rung::random_searcher(space, {.seed = 3}), {.metric = "loss"}); }
-
-struct temp_dir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() /
-      ("rung-signals-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 std::size_t count_lines(const std::filesystem::path& file, std::string_view needle = "") {
   std::ifstream in(file);
@@ -292,3 +290,5 @@ TEST_CASE("handle_signals: SIGTERM ends programs that obey it; a second signal k
     CHECK(rung_test::children_of(::getpid()).empty());  // all reaped, the guardian too
   }
 }
+
+}  // namespace test_signals

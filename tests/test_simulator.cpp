@@ -20,6 +20,8 @@
 #include "rung/spaces/config_space.hpp"
 #include "synthetic_workload.hpp"
 
+namespace test_simulator {
+
 namespace {
 
 namespace lc = rung::bench::synthetic_lc;
@@ -386,3 +388,5 @@ TEST_CASE("bad rank options are refused before anything runs, naming the field a
                        "only (in memory, a resume loads nothing)",
                        std::invalid_argument);
 }
+
+}  // namespace test_simulator

@@ -7,6 +7,8 @@
 
 #include "rung/concepts/stop_criterion.hpp"
 
+namespace test_stop_criterion {
+
 namespace {
 
 rung::tuning_status status_with_metrics() {
@@ -119,3 +121,5 @@ TEST_CASE("invalid limits are refused with the field and the value") {
                        std::invalid_argument);
   CHECK_NOTHROW(rung::any_stop_criterion(rung::stop_criterion{.max_num_evaluations = 3}).validate(metrics));
 }
+
+}  // namespace test_stop_criterion

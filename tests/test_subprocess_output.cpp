@@ -9,6 +9,8 @@
 
 #include "rung/drivers/subprocess/detail/child_process.hpp"
 
+namespace test_subprocess_output {
+
 namespace {
 
 using rung::detail::line_splitter;
@@ -100,3 +102,5 @@ TEST_CASE("describe_wait_status: exit statuses and signals as a person reads the
   CHECK(rung::detail::describe_wait_status(3 << 8) == "exited with status 3");
   CHECK(rung::detail::describe_wait_status(SIGKILL).starts_with("killed by signal 9 ("));
 }
+
+}  // namespace test_subprocess_output

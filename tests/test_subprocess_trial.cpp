@@ -22,6 +22,11 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 #include "process_table.hpp"
+#include "temp_dir.hpp"
+
+namespace test_subprocess_trial {
+
+using rung_test::temp_dir;
 
 namespace {
 
@@ -66,20 +71,13 @@ class scripted_scheduler {
   [[nodiscard]] rung::mode metric_mode() const { return rung::mode::min; }
   [[nodiscard]] std::string_view resource_attr() const { return "epoch"; }
   [[nodiscard]] std::optional<double> max_resource(const config&) const { return 5.0; }
-  [[nodiscard]] const space_type& space() const { return ::space; }
+  [[nodiscard]] const space_type& space() const { return test_subprocess_trial::space; }
 
  private:
   std::vector<config> configs_;
   rule decide_;
   std::size_t started_ = 0;
   std::deque<std::pair<rung::trial_id, double>> paused_;
-};
-
-struct temp_dir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() /
-      ("rung-subprocess-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
 };
 
 struct tuning {
@@ -566,3 +564,5 @@ TEST_CASE(
   CHECK(run.result.trials[0].error.empty());  // a pause, not a failure
   CHECK(children_of_this_process().empty());
 }
+
+}  // namespace test_subprocess_trial

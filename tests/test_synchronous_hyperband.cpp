@@ -12,6 +12,8 @@
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
 
+namespace test_synchronous_hyperband {
+
 namespace {
 
 constexpr auto space = rung::config_space(rung::uniform<"x">(0.0, 1.0), rung::constant<"epochs">(9));
@@ -310,3 +312,5 @@ TEST_CASE("resume filter: one that allows every trial decides exactly as the pla
   CHECK(plain.back() == "exhausted");
   CHECK(filtered == plain);
 }
+
+}  // namespace test_synchronous_hyperband

@@ -15,6 +15,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace test_synthetic_workload {
+
 namespace lc = rung::bench::synthetic_lc;
 
 namespace {
@@ -225,3 +227,5 @@ TEST_CASE("synthetic-lc misleads early stopping: most of the best configurations
   INFO("share of the top 1% outside the best third at epoch 1: ", stopped_share);
   CHECK(stopped_share > 0.5);
 }
+
+}  // namespace test_synthetic_workload

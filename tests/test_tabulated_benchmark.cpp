@@ -13,6 +13,8 @@
 #include "rung/spaces/config_space.hpp"
 #include "synthetic_workload.hpp"
 
+namespace test_tabulated_benchmark {
+
 namespace {
 
 inline constexpr auto space =
@@ -134,3 +136,5 @@ TEST_CASE("a tuning's results.csv replays as recorded: st_worker_time gives each
                  "0.1,sgd,1,0.8,5\n"
                  "0.1,sgd,2,0.7,4\n") == "curves.csv:3: st_worker_time went back from 5 to 4");
 }
+
+}  // namespace test_tabulated_benchmark

@@ -17,6 +17,11 @@
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
+#include "temp_dir.hpp"
+
+namespace test_tuner {
+
+using rung_test::temp_dir;
 
 namespace {
 
@@ -28,12 +33,6 @@ double loss(const config& c, double epoch) { return c.get<"x">() * c.get<"x">() 
 auto make_scheduler(std::uint64_t seed = 1) {
   return rung::fifo(rung::random_searcher(space, {.seed = seed}), {.metric = "loss"});
 }
-
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rung-test-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 std::vector<std::string> lines_of(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -349,3 +348,5 @@ TEST_CASE("the status table shows trials like Syne Tune's") {
   CHECK(text.find("loss: best ") != std::string::npos);
   CHECK(text.find("best configuration: {\"x\":") != std::string::npos);
 }
+
+}  // namespace test_tuner

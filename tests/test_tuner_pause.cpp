@@ -17,6 +17,11 @@
 
 #include "rung/results/experiment.hpp"
 #include "rung/spaces/config_space.hpp"
+#include "temp_dir.hpp"
+
+namespace test_tuner_pause {
+
+using rung_test::temp_dir;
 
 namespace {
 
@@ -39,7 +44,7 @@ class pause_at_one {
                                                    : rung::suggestion<config>{rung::wait_for_trials{}};
     ++started_;
     rung::random_stream rng(static_cast<std::uint64_t>(id));
-    return rung::start_trial<config>{::space.sample(rng)};
+    return rung::start_trial<config>{test_tuner_pause::space.sample(rng)};
   }
   rung::decision on_report(const rung::observation& obs) {
     if (obs.resource == 1.0) {
@@ -53,17 +58,11 @@ class pause_at_one {
   [[nodiscard]] rung::mode metric_mode() const { return rung::mode::min; }
   [[nodiscard]] std::string_view resource_attr() const { return "epoch"; }
   [[nodiscard]] std::optional<double> max_resource(const config&) const { return 3.0; }
-  [[nodiscard]] const space_type& space() const { return ::space; }
+  [[nodiscard]] const space_type& space() const { return test_tuner_pause::space; }
 
  private:
   int started_ = 0;
   std::deque<rung::trial_id> paused_;
-};
-
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rung-pause-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  ~temp_dir() { std::filesystem::remove_all(path); }
 };
 
 rung::tuner<pause_at_one> make_tuner(const std::filesystem::path& root, bool in_memory, std::size_t workers = 2) {
@@ -201,3 +200,5 @@ TEST_CASE("when the tuning ends, paused trials stay Paused and their callables a
   }
   CHECK(shown_paused);
 }
+
+}  // namespace test_tuner_pause
