@@ -1,5 +1,5 @@
 # Builds one target of a configured build tree and checks the outcome.
-#   cmake -DBUILD_DIR=... -DTARGET=... [-DCONFIG=...] -DSOURCE=<file> -P expect_build.cmake
+#   cmake -DBUILD_DIR=... -DTARGET=... [-DCONFIG=...] [-DNINJA=<ninja>] -DSOURCE=<file> -P expect_build.cmake
 #   cmake -DBUILD_DIR=... -DTARGET=... [-DCONFIG=...] -DEXPECT=success -P expect_build.cmake
 # SOURCE's first line says what to expect:
 #   // expect: <regex>     the build must fail AND its FIRST error line
@@ -36,11 +36,25 @@ else()
   message(FATAL_ERROR "expect_build.cmake: give -DSOURCE=<file> or -DEXPECT=success")
 endif()
 
-set(build ${CMAKE_COMMAND} --build ${BUILD_DIR} --target ${TARGET})
-if(CONFIG)
-  list(APPEND build --config ${CONFIG})
+# With Ninja and a single source, the compile command is run directly, so
+# that tests of one tree can run at once (two builds of one tree cannot).
+if(DEFINED SOURCE AND NINJA)
+  execute_process(COMMAND ${NINJA} -C ${BUILD_DIR} -t commands ${TARGET}
+                  RESULT_VARIABLE result OUTPUT_VARIABLE commands ERROR_VARIABLE commands)
+  if(NOT result EQUAL 0 OR NOT commands MATCHES "[^\n]+")
+    message(FATAL_ERROR "expect_build.cmake: ninja has no command for ${TARGET}:\n${commands}")
+  endif()
+  string(STRIP "${commands}" commands)
+  string(REGEX MATCH "[^\n]+$" compile "${commands}")  # the target's own compile comes last
+  execute_process(COMMAND sh -c "${compile}" WORKING_DIRECTORY ${BUILD_DIR}
+                  RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+else()
+  set(build ${CMAKE_COMMAND} --build ${BUILD_DIR} --target ${TARGET})
+  if(CONFIG)
+    list(APPEND build --config ${CONFIG})
+  endif()
+  execute_process(COMMAND ${build} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
 endif()
-execute_process(COMMAND ${build} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
 string(ASCII 27 escape)
 string(REGEX REPLACE "${escape}\\[[0-9;]*[A-Za-z]" "" output "${output}")
 
