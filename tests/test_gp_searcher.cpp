@@ -219,7 +219,7 @@ TEST_CASE("gp search beats random search on a quadratic bowl in 60 sequential tr
     CAPTURE(gp_best);
     CAPTURE(random_best);
     CHECK(gp_best < 0.01);
-    CHECK_FALSE(gp.take_warning());
+    CHECK_FALSE(gp.warning());
     wins += gp_best < random_best ? 1 : 0;
   }
   CHECK(wins >= 4);
@@ -252,7 +252,7 @@ TEST_CASE("gp search: the metric mode, and NaN or infinite reports counted as th
     return -bowl(c);  // maximised
   });
   CHECK(best < 0.02);
-  CHECK_FALSE(searcher.take_warning());
+  CHECK_FALSE(searcher.warning());
   CHECK(searcher.random_fallbacks() == 0);
 }
 

@@ -7,7 +7,10 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include "rung/schedulers/asha.hpp"
 #include "rung/schedulers/fifo.hpp"
 #include "rung/schedulers/synchronous_hyperband.hpp"
+#include "rung/searchers/any_searcher.hpp"
 #include "rung/searchers/grid_search.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
@@ -65,6 +69,34 @@ struct equal_time_benchmark : rung::bench::synthetic_lc_benchmark {
   [[nodiscard]] std::int64_t max_epochs(const lc::config& /*config*/) const noexcept { return 3; }
   [[nodiscard]] double epoch_seconds(const lc::config& /*config*/, std::int64_t /*epoch*/) const { return 2.0; }
 };
+
+// Random search that degrades at its fifth suggestion, as a GP searcher whose
+// fit fails does, and says so through the Searcher concept's warning() hook.
+class degrading_searcher {
+ public:
+  using space_type = rung::bench::synthetic_lc_benchmark::space_type;
+  using config_type = space_type::config_type;
+
+  std::optional<config_type> suggest(rung::trial_id id) {
+    if (++suggested_ == 5) warning_ = "degrading_searcher: the model failed; random configurations from here";
+    return random_.suggest(id);
+  }
+  [[nodiscard]] std::optional<std::string_view> warning() const {
+    return warning_ ? std::optional<std::string_view>(*warning_) : std::nullopt;
+  }
+  [[nodiscard]] const space_type& space() const noexcept { return lc::space; }
+
+ private:
+  rung::random_search<space_type> random_{lc::space, {.seed = 5}};
+  int suggested_ = 0;
+  std::optional<std::string> warning_;
+};
+
+std::size_t count_of(std::string_view text, std::string_view part) {
+  std::size_t count = 0;
+  for (auto at = text.find(part); at != std::string_view::npos; at = text.find(part, at + part.size())) ++count;
+  return count;
+}
 
 auto synthetic_asha(rung::asha_type type, std::uint64_t seed) {
   return rung::asha(rung::random_searcher(lc::space, {.seed = seed}),
@@ -364,6 +396,24 @@ TEST_CASE("ranks: a checkpoint load delays a resumed trial's first epoch and is 
   CHECK(statistics.loading_worker_seconds <= load * static_cast<double>(resumes + 8));
   CHECK(statistics.busy_worker_seconds >= epoch_seconds);
   CHECK(statistics.busy_worker_seconds + statistics.loading_worker_seconds <= 8 * statistics.end_time + 1e-6);
+}
+
+TEST_CASE("a searcher's warning is written to the log once, from when it appears, whoever holds the searcher") {
+  const auto run = [](auto scheduler) {
+    std::ostringstream log;
+    const auto result = rung::simulate(scheduler, rung::bench::synthetic_lc_benchmark{},
+                                       {.n_workers = 4, .stop_criterion = rung::stop_criterion{.max_num_trials_started = 40},
+                                        .log = &log});
+    CHECK(result.status.num_trials_started == 40);  // the tuning goes on
+    return log.str();
+  };
+  const std::string_view warning = "rung: degrading_searcher: the model failed; random configurations from here\n";
+  const rung::fifo_options fifo{.metric = "error", .max_t = lc::max_resource};
+  const rung::asha_options asha{.metric = "error", .max_t = lc::max_resource};
+  const std::string typed = run(rung::fifo(degrading_searcher{}, fifo));
+  CHECK(count_of(typed, warning) == 1);
+  CHECK(typed.find(warning) < typed.find("rung: tuning finished"));  // when it happened, not in the summary
+  CHECK(count_of(run(rung::asha(rung::any_searcher(degrading_searcher{}), asha)), warning) == 1);
 }
 
 TEST_CASE("bad rank options are refused before anything runs, naming the field and the value") {

@@ -7,10 +7,14 @@
 // and a searcher that models it must know whether smaller is better.
 // A searcher may declare `static constexpr bool exhaustible = true` when it
 // runs out on its own (grid search): then the tuner needs no stop criterion.
+// A searcher that can degrade (a model fit that fails numerically) may give
+// `std::optional<std::string_view> warning() const`: a note the drivers
+// write to their log, once, when it first appears (searchers do no I/O).
 #pragma once
 
 #include <concepts>
 #include <optional>
+#include <string_view>
 
 #include "rung/concepts/config_space.hpp"
 #include "rung/decision.hpp"
@@ -38,6 +42,15 @@ void notify_metric_mode(S& searcher, mode metric_mode) {
 template <class S>
 void notify_trial_end(S& searcher, trial_id id, trial_end how) {
   if constexpr (requires { searcher.on_trial_end(id, how); }) searcher.on_trial_end(id, how);
+}
+// The searcher's standing warning; nullopt when it has none or no such hook.
+template <class S>
+std::optional<std::string_view> warning_of(const S& searcher) noexcept {
+  if constexpr (requires { { searcher.warning() } -> std::same_as<std::optional<std::string_view>>; }) {
+    return searcher.warning();
+  } else {
+    return std::nullopt;
+  }
 }
 }  // namespace detail
 

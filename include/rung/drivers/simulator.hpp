@@ -60,7 +60,7 @@ struct simulator_options {
   std::filesystem::path experiment_root = "rung-experiments";
   bool record_results = false;             // write an experiment directory (off: simulations come in thousands)
   bool record_schedule = false;            // keep every worker's busy spans (the scheduling picture)
-  std::ostream* log = nullptr;             // the final summary; nullptr: silent
+  std::ostream* log = nullptr;             // the final summary and a searcher's warning; nullptr: silent
 };
 
 // One stretch of a worker's time on one trial, from a start or resume to a pause, stop or end.
@@ -297,7 +297,8 @@ simulation_result<typename Space::config_type> simulate_with(scheduler_ref<Space
   }
   std::vector<std::string> metrics;
   const std::size_t scheduler_metric = check_metrics_and_stop(scheduler, metrics, options.stop_criterion, who);
-  const session_options settings{metrics, scheduler_metric, options.stop_criterion, options.max_failures};
+  const session_options settings{metrics, scheduler_metric, options.stop_criterion, options.max_failures,
+                                 options.log};
 
   auto run = [&](auto& recorder, const std::filesystem::path& directory) {
     auto description =

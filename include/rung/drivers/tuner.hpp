@@ -42,7 +42,7 @@ tuning_result<typename Space::config_type> run_tuning(scheduler_ref<Space> sched
                           options.metrics, options.n_workers, "asio", options.resume);
   asio_driver<Space, R, TrialRef> driver(
       scheduler, recorder, trial, options,
-      session_options{options.metrics, scheduler_metric, options.stop_criterion, options.max_failures},
+      session_options{options.metrics, scheduler_metric, options.stop_criterion, options.max_failures, options.log},
       directory.empty() ? std::filesystem::temp_directory_path() / "rung-trials" : directory / "trials");
   if (options.resume) {
     if constexpr (requires { recorder.open_to_resume(description); }) {  // validate(): resuming records

@@ -58,6 +58,20 @@ bool searcher_is_exhaustible(const S& scheduler) {
   }
 }
 
+// The scheduler's searcher's standing warning (the Searcher concept's hook).
+template <class S>
+std::optional<std::string_view> searcher_warning(const S& scheduler) noexcept {
+  if constexpr (requires { scheduler.searcher_warning(); }) {
+    return scheduler.searcher_warning();
+  } else if constexpr (requires { scheduler.searcher(); }) {
+    return warning_of(scheduler.searcher());
+  } else if constexpr (requires { scheduler.inner(); }) {
+    return searcher_warning(scheduler.inner());
+  } else {
+    return std::nullopt;
+  }
+}
+
 // One table of calls per scheduler type and space.
 template <class Space>
 struct scheduler_calls {
@@ -72,6 +86,7 @@ struct scheduler_calls {
   const Space& (*space)(const void*);
   std::string (*name)(const void*);
   bool (*searcher_exhaustible)(const void*);
+  std::optional<std::string_view> (*searcher_warning)(const void*);
   bool filters_resumes;
 };
 
@@ -105,6 +120,7 @@ inline constexpr scheduler_calls<Space> calls_of{
     .space = [](const void* object) -> const Space& { return static_cast<const S*>(object)->space(); },
     .name = [](const void* object) { return scheduler_name(*static_cast<const S*>(object)); },
     .searcher_exhaustible = [](const void* object) { return searcher_is_exhaustible(*static_cast<const S*>(object)); },
+    .searcher_warning = [](const void* object) { return searcher_warning(*static_cast<const S*>(object)); },
     .filters_resumes = SchedulerWithResumeFilter<S>,
 };
 
@@ -139,6 +155,7 @@ class scheduler_ref {
   // The held scheduler's name (detail::scheduler_name reads it from here).
   [[nodiscard]] std::string variant() const { return calls_->name(object_); }
   [[nodiscard]] bool searcher_exhaustible() const { return calls_->searcher_exhaustible(object_); }
+  [[nodiscard]] std::optional<std::string_view> searcher_warning() const { return calls_->searcher_warning(object_); }
   // Whether suggest() resumes only what a resume_filter allows.
   [[nodiscard]] bool filters_resumes() const noexcept { return calls_->filters_resumes; }
 

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -33,6 +34,8 @@ class any_searcher {
   [[nodiscard]] const Space& space() const noexcept { return held_->space(); }
   // Whether the held searcher runs out on its own (is_exhaustible_v of its type).
   [[nodiscard]] bool runs_out() const noexcept { return held_->runs_out(); }
+  // The held searcher's warning (the Searcher concept's optional hook).
+  [[nodiscard]] std::optional<std::string_view> warning() const noexcept { return held_->warning(); }
   // The held searcher if it is an S (as std::get_if has it), else nullptr.
   template <Searcher S>
   [[nodiscard]] const S* get_if() const noexcept {
@@ -49,6 +52,7 @@ class any_searcher {
     virtual void set_metric_mode(mode metric_mode) = 0;
     [[nodiscard]] virtual const Space& space() const noexcept = 0;
     [[nodiscard]] virtual bool runs_out() const noexcept = 0;
+    [[nodiscard]] virtual std::optional<std::string_view> warning() const noexcept = 0;
   };
   template <class S>
   struct model final : concept_base {
@@ -59,6 +63,9 @@ class any_searcher {
     void set_metric_mode(mode metric_mode) override { detail::notify_metric_mode(searcher, metric_mode); }
     [[nodiscard]] const Space& space() const noexcept override { return searcher.space(); }
     [[nodiscard]] bool runs_out() const noexcept override { return is_exhaustible_v<S>; }
+    [[nodiscard]] std::optional<std::string_view> warning() const noexcept override {
+      return detail::warning_of(searcher);
+    }
     S searcher;
   };
 

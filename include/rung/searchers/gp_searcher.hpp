@@ -20,8 +20,8 @@
 //   max_fit_observations, so a suggestion's time stops growing.
 // - Random configurations (after points_to_evaluate) until num_init_random
 //   trials have reported. A Cholesky factor that fails even with jitter
-//   gives a random configuration for that suggestion: take_warning() says
-//   so once (no I/O here), random_fallbacks() counts them.
+//   gives a random configuration for that suggestion: warning() says so
+//   (no I/O here; the drivers log it once), random_fallbacks() counts them.
 // - NaN and infinite metrics count as the worst finite value reported.
 // - Categorical values are one-hot, so a space of choices only works; a
 //   space of constants only has nothing to model and is refused.
@@ -38,6 +38,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -158,8 +159,11 @@ class gaussian_process_search {
     if (const auto found = point_of_trial_.find(id); found != point_of_trial_.end()) pending_.erase(found->second);
   }
 
-  // The note of the first fallback to a random configuration, once; then nullopt.
-  [[nodiscard]] std::optional<std::string> take_warning() { return std::exchange(warning_, std::nullopt); }
+  // The note of the first fallback to a random configuration (the drivers log
+  // it once); nullopt while every fit has succeeded.
+  [[nodiscard]] std::optional<std::string_view> warning() const noexcept {
+    return warning_ ? std::optional<std::string_view>(*warning_) : std::nullopt;
+  }
   [[nodiscard]] std::size_t random_fallbacks() const noexcept { return random_fallbacks_; }
 
   [[nodiscard]] const Space& space() const noexcept { return space_; }

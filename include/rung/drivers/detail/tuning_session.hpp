@@ -12,6 +12,7 @@
 #include <deque>
 #include <optional>
 #include <span>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -33,6 +34,7 @@ struct session_options {
   std::size_t scheduler_metric = 0;       // index of the scheduler's metric in metric_names
   any_stop_criterion stop;
   std::int64_t max_failures = 1;          // the tuning ends once more trials than this failed
+  std::ostream* log = nullptr;            // a searcher's warning is written here once; nullptr: nowhere
 };
 
 // What a free worker should do, as the session sees it (where the trial
@@ -80,6 +82,7 @@ class tuning_session {
         throw std::logic_error("scheduler started a trial when asked for paused ones only");
       }
     }
+    log_searcher_warning();
     if (auto* start = std::get_if<start_trial<config_type>>(&suggested)) {
       auto& record = trials_.emplace_back();
       record.id = new_id;
@@ -243,6 +246,15 @@ class tuning_session {
   [[nodiscard]] R& recorder() noexcept { return recorder_; }
 
  private:
+  // A searcher that degraded (a model fit that failed) says so in the log,
+  // once for each warning it gives.
+  void log_searcher_warning() {
+    if (options_.log == nullptr) return;
+    const auto warning = scheduler_.searcher_warning();
+    if (!warning || *warning == logged_warning_) return;
+    logged_warning_ = *warning;
+    *options_.log << "rung: " << logged_warning_ << '\n';
+  }
   // Reports as report() does; while replaying, `recorded` is what the journal decided.
   replayed_report report_with(trial_id id, double resource, std::span<const double> metrics, double worker_time,
                               double now, std::optional<decision> recorded) {
@@ -359,6 +371,7 @@ class tuning_session {
   bool recording_ = true;
   std::optional<trial_id> best_trial_;
   double best_metric_ = std::numeric_limits<double>::quiet_NaN();
+  std::string logged_warning_;  // the searcher's last warning written to the log
 };
 
 }  // namespace rung::detail

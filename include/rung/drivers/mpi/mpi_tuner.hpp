@@ -187,7 +187,8 @@ class mpi_tuner {
         static_cast<std::size_t>(ranks_ - 1) * options_.workers_per_rank, "mpi", tuning.resume);
     detail::mpi_coordinator<detail::space_of_t<S>, R> coordinator(
         scheduler_, recorder,
-        detail::session_options{tuning.metrics, scheduler_metric_, tuning.stop_criterion, tuning.max_failures},
+        detail::session_options{tuning.metrics, scheduler_metric_, tuning.stop_criterion, tuning.max_failures,
+                                tuning.log},
         detail::coordinator_settings{
             .ranks = ranks_,
             .slots_per_rank = slots(),
