@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <range/v3/range/conversion.hpp>
 #include <range/v3/view/filter.hpp>
 #include <range/v3/view/transform.hpp>
@@ -16,6 +19,7 @@
 #include "rung/schedulers/fifo.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
+#include "synthetic_workload.hpp"
 #include "temp_dir.hpp"
 
 namespace test_experiment {
@@ -182,6 +186,35 @@ TEST_CASE("a damaged metadata.json is an error naming the file") {
   CHECK_THROWS_WITH_AS((void)rung::load_experiment(result.experiment_dir),
                        doctest::Contains((metadata.string() + ": missing field 'metric'").c_str()),
                        std::invalid_argument);
+}
+
+// Skipped in the test binary's own runs: ctest's results_fixture_write runs it
+// alone (--no-skip) to write the experiment that
+// tests/python/check_results_readable.py then reads with pandas.
+TEST_CASE("the experiment pandas reads: 25 trials, two metrics, one of them sometimes NaN" * doctest::skip()) {
+  namespace lc = rung::bench::synthetic_lc;
+  const char* root = std::getenv("RUNG_RESULTS_FIXTURE_ROOT");
+  REQUIRE_MESSAGE(root != nullptr, "RUNG_RESULTS_FIXTURE_ROOT names the directory to write the experiment in");
+  rung::tuner tuner(rung::fifo(rung::random_searcher(lc::space, {.seed = 3}), {.metric = "error", .max_t = 9}),
+                    {.n_workers = 3,
+                     .stop_criterion = rung::stop_criterion{.max_num_trials_started = 25},
+                     .metrics = {"error", "train_loss"},
+                     .name = "fixture",
+                     .experiment_root = root,
+                     .log = nullptr});
+  const auto result = tuner.run([](const lc::config& c, rung::reporter& reporter) {
+    for (std::int64_t epoch = 1;; ++epoch) {
+      const double error = lc::error(c, epoch);
+      // Sometimes NaN, as a diverging loss is: NaN must survive the trip to pandas.
+      const double train_loss = c.get<"width">() % 7 == 0 ? std::nan("") : error * 0.9;
+      if (reporter.report(static_cast<double>(epoch), {{"error", error}, {"train_loss", train_loss}}) !=
+          rung::decision::continue_trial) {
+        return;
+      }
+    }
+  });
+  CHECK(result.trials.size() == 25);
+  CHECK(std::filesystem::exists(result.experiment_dir / "results.csv"));
 }
 
 }  // namespace test_experiment
