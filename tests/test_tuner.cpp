@@ -231,6 +231,27 @@ TEST_CASE("the stop reason gives the final failure count, trials failing while t
   CHECK(result.stop_reason == "more trials failed (4) than max_failures (1)");
 }
 
+TEST_CASE("a tuning that records nothing gives its trials directories of their own, removed when it ends") {
+  // Each tuning's trial 0 leaves a checkpoint: the next tuning's trial 0 must start afresh.
+  std::vector<std::filesystem::path> trial_dirs;
+  for (int tuning = 0; tuning < 2; ++tuning) {
+    rung::tuner tuner(make_scheduler(), {.n_workers = 1,
+                                         .stop_criterion = rung::stop_criterion{.max_num_trials_started = 1},
+                                         .record_results = false,
+                                         .log = nullptr});
+    tuner.run([&](const config&, rung::reporter& reporter) {
+      trial_dirs.push_back(reporter.trial_dir());
+      CHECK_FALSE(std::filesystem::exists(reporter.checkpoint_dir() / "state"));
+      std::ofstream(reporter.checkpoint_dir() / "state") << "epoch 1\n";
+      (void)reporter.report(1.0, 0.5);
+    });
+  }
+  REQUIRE(trial_dirs.size() == 2);
+  CHECK(trial_dirs[0] != trial_dirs[1]);
+  CHECK_FALSE(std::filesystem::exists(trial_dirs[0]));
+  CHECK_FALSE(std::filesystem::exists(trial_dirs[1]));
+}
+
 TEST_CASE("an experiment name is one directory inside experiment_root: nothing is written outside it") {
   temp_dir dir;
   const auto root = dir.path / "a" / "root";

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <mpi.h>
 
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -24,6 +26,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "rung/drivers/subprocess/subprocess_trial.hpp"
 #include "rung/drivers/tuner.hpp"
 #include "rung/results/journal.hpp"
 #include "rung/schedulers/asha.hpp"
@@ -365,4 +368,69 @@ TEST_CASE("mpi_tuner: a trial that reports NaN on a worker rank fails, and max_f
   // A third failure is one more than max_failures = 2 allows: the tuning ends, naming why.
   CHECK(failed_out.status.num_trials_failed == 3);
   CHECK(failed_out.stop_reason.find("more trials failed (3) than max_failures (2)") != std::string::npos);
+}
+
+// Trials as programs (subprocess_trial) on the worker ranks, as rung-tune runs them.
+constexpr auto program_space = rung::config_space(rung::loguniform<"learning_rate">(0.01, 1.0), rung::constant<"epochs">(3));
+using program_config = decltype(program_space)::config_type;
+
+rung::subprocess_trial test_program(std::vector<std::string> command, double stop_grace_period = 5.0) {
+  return rung::subprocess_trial({.command = std::move(command), .stop_grace_period = stop_grace_period, .log = nullptr});
+}
+
+TEST_CASE("mpi_tuner: trials run as programs on the worker ranks, each report crossing to rank 0") {
+  rung::mpi_tuner tuner(
+      rung::fifo(rung::random_searcher(program_space, {.seed = 2}), {.metric = "loss", .max_t = 3}),
+      {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 6}, .record_results = false})});
+  const std::string data = RUNG_TEST_DATA_DIR "/subprocess/";
+  const auto result = tuner.run(test_program({RUNG_TEST_PYTHON, data + "train_report.py"}));
+  if (tuner.rank() != 0) return;
+  REQUIRE(result.trials.size() == 6);
+  for (const auto& trial : result.trials) {
+    CAPTURE(trial.id);
+    CAPTURE(trial.error);
+    CHECK(trial.status == rung::trial_status::completed);
+    CHECK(trial.iterations == 3);  // one report per epoch of the program
+    CHECK(trial.last_resource == 3.0);
+  }
+}
+
+TEST_CASE("mpi_tuner: a second SIGTERM kills the worker ranks' trial programs at once, without their grace period") {
+  long coordinator_pid = ::getpid();
+  MPI_Bcast(&coordinator_pid, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+  rung::mpi_tuner tuner(
+      rung::fifo(rung::random_searcher(program_space, {.seed = 3}), {.metric = "loss", .max_t = 3}),
+      {.tuning = quiet({.stop_criterion = rung::stop_criterion{.max_wallclock_time = 30, .max_num_trials_started = 3},
+                        .record_results = false,
+                        .handle_signals = true}),
+       .workers_per_rank = 1});
+  // hang.sh reports once, then ignores SIGTERM: only SIGKILL ends it, here a minute after the first signal.
+  auto hanging = test_program({RUNG_TEST_DATA_DIR "/subprocess/hang.sh"}, 60.0);
+  // Once its trial runs, each worker rank signals itself twice, as a launcher
+  // forwarding two SIGTERMs would; trial 0's rank also signals rank 0 first.
+  std::atomic<int> started_trial{-1};
+  std::jthread signaller([&](std::stop_token stop) {
+    if (world_rank() == 0) return;
+    while (started_trial.load() < 0 && !stop.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (stop.stop_requested()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    if (started_trial.load() == 0) ::kill(static_cast<pid_t>(coordinator_pid), SIGTERM);
+    ::kill(::getpid(), SIGTERM);  // the first: rank 0 stops the tuning
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ::kill(::getpid(), SIGTERM);  // the second: no grace period
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = tuner.run([&](const program_config& c, rung::async_reporter& reporter) -> rung::awaitable<void> {
+    int none = -1;
+    started_trial.compare_exchange_strong(none, static_cast<int>(reporter.trial()));
+    return hanging(c, reporter);
+  });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  signaller.request_stop();
+  CAPTURE(world_rank());
+  CHECK(seconds < 20.0);  // not the 60 s grace period
+  if (tuner.rank() != 0) return;
+  CHECK(result.interrupted);
+  REQUIRE(result.trials.size() == 3);
+  for (const auto& trial : result.trials) CHECK(trial.status == rung::trial_status::stopped);
 }

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,10 +41,12 @@ tuning_result<typename Space::config_type> run_tuning(scheduler_ref<Space> sched
   const auto description =
       describe_experiment(scheduler, directory.empty() ? options.name : directory.filename().string(),
                           options.metrics, options.n_workers, "asio", options.resume);
+  std::optional<scratch_trials_directory> scratch;
+  if (directory.empty()) scratch.emplace();
   asio_driver<Space, R, TrialRef> driver(
       scheduler, recorder, trial, options,
       session_options{options.metrics, scheduler_metric, options.stop_criterion, options.max_failures, options.log},
-      directory.empty() ? std::filesystem::temp_directory_path() / "rung-trials" : directory / "trials");
+      scratch ? scratch->path() : directory / "trials");
   if (options.resume) {
     if constexpr (requires { recorder.open_to_resume(description); }) {  // validate(): resuming records
       const auto kept = recorder.open_to_resume(description);

@@ -10,7 +10,10 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
+
+#include <unistd.h>
 
 #include "rung/concepts/scheduler.hpp"
 #include "rung/experiment_description.hpp"
@@ -37,6 +40,27 @@ inline std::string timestamped_name(std::string_view prefix) {
                 local.tm_sec, static_cast<int>(millis));
   return text;
 }
+
+// Where the trials of a tuning that records nothing keep their directories
+// (checkpoints, config.json, std.out): a directory of its own under the
+// system's temp directory, so that a checkpoint another tuning's trial 0
+// left there is never taken for this one's, removed when the tuning ends.
+class scratch_trials_directory {
+ public:
+  scratch_trials_directory()
+      : path_(std::filesystem::temp_directory_path() /
+              (timestamped_name("rung-trials") + "-" + std::to_string(::getpid()))) {}
+  scratch_trials_directory(const scratch_trials_directory&) = delete;
+  scratch_trials_directory& operator=(const scratch_trials_directory&) = delete;
+  ~scratch_trials_directory() {
+    std::error_code ignored;  // what cannot be removed is left in the temp directory
+    std::filesystem::remove_all(path_, ignored);
+  }
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 [[noreturn]] inline void bad_driver_option(std::string_view options, std::string_view field, const std::string& value,
                                            std::string_view rule) {

@@ -31,6 +31,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -185,6 +186,8 @@ class mpi_tuner {
     const auto description = detail::describe_experiment(
         scheduler_, directory.empty() ? tuning.name : directory.filename().string(), tuning.metrics,
         static_cast<std::size_t>(ranks_ - 1) * options_.workers_per_rank, "mpi", tuning.resume);
+    std::optional<detail::scratch_trials_directory> scratch;  // on rank 0's file system: a shared one, or its own
+    if (directory.empty()) scratch.emplace();
     detail::mpi_coordinator<detail::space_of_t<S>, R> coordinator(
         scheduler_, recorder,
         detail::session_options{tuning.metrics, scheduler_metric_, tuning.stop_criterion, tuning.max_failures,
@@ -194,8 +197,7 @@ class mpi_tuner {
             .slots_per_rank = slots(),
             .fingerprint = fingerprint(),
             .pause_in_memory = pause_in_memory,
-            .trials_dir = directory.empty() ? (std::filesystem::temp_directory_path() / "rung-trials").string()
-                                            : (directory / "trials").string(),
+            .trials_dir = (scratch ? scratch->path() : directory / "trials").string(),
             .print_update_interval = tuning.print_update_interval,
             .results_update_interval = tuning.results_update_interval,
             .log = tuning.log});
@@ -290,9 +292,19 @@ class mpi_tuner {
     boost::asio::io_context io{1};  // coroutine trials; polled by the loop below
     const auto keep_polling = boost::asio::make_work_guard(io);
     const detail::process_groups::user keep_guardian;  // trials run as programs (subprocess_trial): as in the tuner
-    // The launcher signals every rank: rank 0 stops the tuning, and this rank's trials with it.
+    // The launcher signals every rank: at the first signal rank 0 stops the
+    // tuning, and this rank's trials with it (a program gets SIGTERM, then
+    // SIGKILL after its grace period). Any later signal kills this rank's
+    // trial programs at once, as the tuner does.
     std::optional<detail::signal_watch> signals;
-    if (options_.tuning.handle_signals) signals.emplace(io, [](int /*signal_number*/) {});
+    int signals_seen = 0;
+    if (options_.tuning.handle_signals) {
+      signals.emplace(io, [&io, &signals_seen](int /*signal_number*/) {
+        if (++signals_seen > 1) {
+          detail::process_groups::instance().kill(static_cast<boost::asio::execution_context*>(&io), SIGKILL);
+        }
+      });
+    }
     std::string error;
     {
       detail::mpi_worker_host host(scheduler_.space(), erased, io, slots(), fingerprint(), options_.tuning.metrics,
