@@ -21,6 +21,7 @@ packages=(
   python3-pandas    # reads result files in the tests
   python3-matplotlib  # draws the plots the Python checks and scripts make
   libtorch-dev      # LibTorch (CPU), for examples/lenet_fashion_mnist
+  libopenblas0-serial  # becomes libblas.so.3: LeNet's dense layers 20x faster than netlib's BLAS (docs/lenet.md)
   zlib1g-dev        # reads the gzipped Fashion-MNIST files
   dataset-fashion-mnist  # the data of the LeNet example and its smoke test
   libopenmpi-dev    # Open MPI, for rung::mpi (the MPI driver), its tests and bench_mpi

@@ -17,7 +17,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${RUNG_BUILD_DIR:-$root/build}/main
 
 "$root/scripts/install-deps.sh" g++ cmake ninja-build libboost1.81-dev librange-v3-dev zlib1g-dev libtorch-dev \
-  dataset-fashion-mnist
+  libopenblas0-serial dataset-fashion-mnist
 
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DRUNG_BUILD_TESTS=OFF -DRUNG_BUILD_EXAMPLES=ON -DRUNG_BUILD_BENCHMARKS=OFF
