@@ -27,7 +27,7 @@ repeats=${RUNG_BENCH_REPEATS:-3}
   dataset-fashion-mnist python3-torch libopenblas0-serial >&2
 
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DRUNG_BUILD_TESTS=OFF -DRUNG_BUILD_EXAMPLES=ON -DRUNG_BUILD_BENCHMARKS=OFF >&2
+  -DRUNG_BUILD_TESTS=OFF -DRUNG_BUILD_EXAMPLES=ON -DRUNG_BUILD_BENCHMARKS=ON >&2
 cmake --build "$build_dir" --target bench_lenet_cpu --parallel "${RUNG_JOBS:-$(nproc)}" >&2
 bench=$build_dir/examples/lenet_fashion_mnist/bench_lenet_cpu
 
