@@ -22,17 +22,6 @@
 
 namespace {
 
-std::vector<std::size_t> parse_worker_counts(const std::string& text) {
-  std::vector<std::size_t> counts;
-  std::stringstream list(text);
-  for (std::string item; std::getline(list, item, ',');) {
-    counts.push_back(lenet::command_line::parse<std::size_t>("workers", item));
-    if (counts.back() == 0) throw std::invalid_argument("--workers " + text + ": each count must be at least 1");
-  }
-  if (counts.empty()) throw std::invalid_argument("--workers '': expected a list such as 1,2,4");
-  return counts;
-}
-
 std::string json_number(std::optional<double> value) {
   if (!value) return "null";
   std::ostringstream text;
@@ -68,7 +57,7 @@ int main(int argc, char** argv) {
     lenet::read_shared_flags(flags, settings);
     double target = 0.14;
     flags.read("target", target);
-    const auto worker_counts = parse_worker_counts(flags.text("workers").value_or("1,2,4,8,16"));
+    const auto worker_counts = lenet::parse_count_list("workers", flags.text("workers").value_or("1,2,4,8,16"));
     settings.stop_at_error = target;
     settings.log = nullptr;
 

@@ -34,17 +34,6 @@ namespace {
 constexpr std::int64_t smallest_batch = 32;  // the seeds' randint(32, 256)
 constexpr std::int64_t largest_batch = 256;
 
-std::vector<std::size_t> parse_trial_counts(const std::string& text) {
-  std::vector<std::size_t> counts;
-  std::stringstream list(text);
-  for (std::string item; std::getline(list, item, ',');) {
-    counts.push_back(lenet::command_line::parse<std::size_t>("trials", item));
-    if (counts.back() == 0) throw std::invalid_argument("--trials " + text + ": each count must be at least 1");
-  }
-  if (counts.empty()) throw std::invalid_argument("--trials '': expected a list such as 1,2,4");
-  return counts;
-}
-
 // Trial i's settings: its own seed and learning rate, and either
 // `equal_batch` or a batch size spread over 32 to 256.
 std::vector<lenet::training_settings> trial_settings(std::size_t trials, std::optional<std::int64_t> equal_batch) {
@@ -116,7 +105,7 @@ int main(int argc, char** argv) {
     flags.read("data-dir", data_dir);
     flags.read("train-size", train_size);
     flags.read("batch-size", batch_size);
-    const auto trial_counts = parse_trial_counts(flags.text("trials").value_or("1,2,4,8,16"));
+    const auto trial_counts = lenet::parse_count_list("trials", flags.text("trials").value_or("1,2,4,8,16"));
     if (batch_size < 1) throw std::invalid_argument("--batch-size " + std::to_string(batch_size) + ": must be at least 1");
 
     at::set_num_threads(1);

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -98,5 +100,18 @@ class command_line {
   std::map<std::string, std::string, std::less<>> values_;
   bool help_ = false;
 };
+
+// A flag's comma-separated list of counts, each at least 1 ("1,2,4,8"), as
+// the benchmarks take their worker and trial counts.
+inline std::vector<std::size_t> parse_count_list(const std::string& flag, const std::string& text) {
+  std::vector<std::size_t> counts;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    counts.push_back(command_line::parse<std::size_t>(flag, item));
+    if (counts.back() == 0) throw std::invalid_argument("--" + flag + " " + text + ": each count must be at least 1");
+  }
+  if (counts.empty()) throw std::invalid_argument("--" + flag + " '': expected a list such as 1,2,4");
+  return counts;
+}
 
 }  // namespace lenet
