@@ -3,8 +3,10 @@
 #pragma once
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <ostream>
@@ -12,8 +14,6 @@
 #include <string>
 #include <system_error>
 #include <vector>
-
-#include <unistd.h>
 
 #include "rung/concepts/scheduler.hpp"
 #include "rung/experiment_description.hpp"
@@ -47,9 +47,7 @@ inline std::string timestamped_name(std::string_view prefix) {
 // left there is never taken for this one's, removed when the tuning ends.
 class scratch_trials_directory {
  public:
-  scratch_trials_directory()
-      : path_(std::filesystem::temp_directory_path() /
-              (timestamped_name("rung-trials") + "-" + std::to_string(::getpid()))) {}
+  scratch_trials_directory() : path_(create_unique()) {}
   scratch_trials_directory(const scratch_trials_directory&) = delete;
   scratch_trials_directory& operator=(const scratch_trials_directory&) = delete;
   ~scratch_trials_directory() {
@@ -59,6 +57,16 @@ class scratch_trials_directory {
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
  private:
+  // mkdtemp creates the directory under a name no other tuning holds, even
+  // one started in the same millisecond by the same process.
+  static std::filesystem::path create_unique() {
+    std::string name = (std::filesystem::temp_directory_path() / (timestamped_name("rung-trials") + "-XXXXXX")).string();
+    if (::mkdtemp(name.data()) == nullptr) {
+      throw std::system_error(errno, std::generic_category(), "cannot create the trials' scratch directory " + name);
+    }
+    return name;
+  }
+
   std::filesystem::path path_;
 };
 
