@@ -19,6 +19,8 @@ inline std::vector<flag_help> shared_flags() {
       {"train-size", "training images used (default: 30000 on CPU, all 60000 on GPU)"},
       {"valid-size", "test images used as the validation set (default: 2000 on CPU, all 10000 on GPU)"},
       {"max-epochs", "epochs a trial trains at most (default: 10)"},
+      {"pack", "trials trained as one packed model per device, at most --workers (default: 1, each alone; "
+               "packing is slower on the CPU, see docs/lenet.md)"},
       {"max-trials", "also end once this many trials have run (default: no limit)"},
       {"seed", "seeds the search and every trial's weights (default: 0)"},
       {"out", "where experiment directories go (default: rung-experiments)"},
@@ -33,6 +35,7 @@ inline void read_shared_flags(const command_line& flags, lenet_settings& setting
   flags.read("train-size", settings.train_size);
   flags.read("valid-size", settings.validation_size);
   flags.read("max-epochs", settings.max_epochs);
+  flags.read("pack", settings.pack);
   flags.read("max-trials", settings.max_trials);
   flags.read("seed", settings.seed);
   flags.read("out", settings.out);

@@ -85,6 +85,7 @@ bool lenet_training::train_epoch(const std::function<bool()>& interrupted) {
                    std::to_string(mean_loss) + " (learning_rate " + std::to_string(settings_.learning_rate) +
                    ", batch_size " + std::to_string(settings_.batch_size) + ")");
   }
+  last_epoch_loss_ = mean_loss;
   return true;
 }
 

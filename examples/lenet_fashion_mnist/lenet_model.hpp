@@ -47,6 +47,8 @@ class lenet_training {
   [[nodiscard]] double validation_error();
 
   [[nodiscard]] std::int64_t epochs_trained() const noexcept { return epochs_trained_; }
+  // The mean training loss of the last epoch train_epoch finished.
+  [[nodiscard]] double last_epoch_loss() const noexcept { return last_epoch_loss_; }
 
  private:
   const fashion_mnist& data_;
@@ -56,6 +58,7 @@ class lenet_training {
   torch::optim::SGD optimizer_;
   torch::Generator generator_;
   std::int64_t epochs_trained_ = 0;
+  double last_epoch_loss_ = 0;
 };
 
 }  // namespace lenet

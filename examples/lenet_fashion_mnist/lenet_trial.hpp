@@ -7,6 +7,8 @@
 // No LibTorch header here: main.cpp and the tuning code compile without it.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -26,24 +28,43 @@ inline auto make_search_space(std::int64_t max_epochs) {
 using search_space = decltype(make_search_space(10));
 using lenet_config = search_space::config_type;
 
-// What each trial reports after every epoch (lower is better).
+// What each trial reports after every epoch: the metric tuned (lower is
+// better), and the epoch's mean training loss, as d2l's plots show it.
 inline constexpr std::string_view metric_name = "validation_error";
+inline constexpr std::string_view train_loss_name = "train_loss";
 
 // The data set, loaded once onto one device; trials only read it.
 struct device_data;
 using device_data_set = std::vector<std::shared_ptr<const device_data>>;
 
+class device_packs;
+
+// How the trials share their devices (--pack): with pack_size above 1, the
+// trials on one device train packed, in packs of at most pack_size, for a
+// tuning of `workers` worker slots.
+struct trial_packing {
+  std::size_t pack_size = 1;
+  std::size_t workers = 1;
+};
+
 class lenet_trial {
  public:
   // Trials on worker w train on devices[w % devices.size()]; each one's
-  // initial weights and minibatch order derive from `seed` and its id.
-  lenet_trial(device_data_set devices, std::uint64_t seed);
+  // initial weights and minibatch order derive from `seed` and its id, so a
+  // trial trains alike packed or alone, up to floating-point summation order.
+  lenet_trial(device_data_set devices, std::uint64_t seed, trial_packing packing = {});
 
   void operator()(const lenet_config& config, rung::reporter& reporter) const;
+
+  // The most trials one pack has trained at once so far: 1 unpacked, once a
+  // trial has trained.
+  [[nodiscard]] std::size_t most_trials_packed() const;
 
  private:
   device_data_set devices_;
   std::uint64_t seed_;
+  std::vector<std::shared_ptr<device_packs>> packs_;  // per device; empty: every trial trains alone
+  std::shared_ptr<std::atomic<bool>> trained_alone_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace lenet

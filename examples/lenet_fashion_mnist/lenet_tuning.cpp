@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -79,28 +80,41 @@ tuning_outcome tune_lenet(const lenet_settings& settings, const prepared_data& d
   if (!(*settings.max_wallclock > 0)) {
     throw std::invalid_argument("--max-wallclock " + std::to_string(*settings.max_wallclock) + ": must be > 0 seconds");
   }
+  if (settings.pack < 1) {
+    throw std::invalid_argument("--pack " + std::to_string(settings.pack) +
+                                ": must be at least 1 (1 trains every trial alone)");
+  }
+  if (static_cast<std::size_t>(settings.pack) > settings.workers) {
+    throw std::invalid_argument("--pack " + std::to_string(settings.pack) + ": must be at most --workers (" +
+                                std::to_string(settings.workers) + "): a pack holds trials that train at once");
+  }
   const double max_wallclock = *settings.max_wallclock;
   if (settings.log) {
     *settings.log << "rung: LeNet on Fashion-MNIST, " << data.description << "; " << settings.workers
-                  << " workers (1 LibTorch thread each), scheduler "
-                  << settings.scheduler << ", at most " << max_wallclock << " s\n";
+                  << " workers (1 LibTorch thread each), "
+                  << (settings.pack > 1 ? "packs of " + std::to_string(settings.pack) + " trials" : "unpacked")
+                  << ", scheduler " << settings.scheduler << ", at most " << max_wallclock << " s\n";
   }
   return with_scheduler(settings, [&](auto scheduler) {
     rung::tuner tuner(std::move(scheduler),
                       {.n_workers = settings.workers,
                        .stop_criterion = stop_criterion(settings),
+                       .metrics = {std::string(metric_name), std::string(train_loss_name)},
                        .print_update_interval = settings.print_update_interval > 0 ? settings.print_update_interval
                                                                                    : max_wallclock / 4,
                        .max_failures = settings.max_failures,
                        .name = settings.name,
                        .experiment_root = settings.out,
                        .log = settings.log});
-    const auto result = tuner.run(lenet_trial(data.devices, settings.seed));
+    const lenet_trial trial(data.devices, settings.seed,
+                            {.pack_size = static_cast<std::size_t>(settings.pack), .workers = settings.workers});
+    const auto result = tuner.run(trial);
     tuning_outcome outcome{.experiment_dir = result.experiment_dir,
                            .best_validation_error = std::nullopt,
                            .best_config = {},
                            .status = result.status,
-                           .stop_reason = result.stop_reason};
+                           .stop_reason = result.stop_reason,
+                           .most_trials_packed = trial.most_trials_packed()};
     if (result.best_config) {
       outcome.best_validation_error = result.best_metric;
       tuner.scheduler().space().append_json(outcome.best_config, *result.best_config);

@@ -43,6 +43,10 @@ struct lenet_settings {
 
   // The tuning (the seeds' settings by default).
   std::size_t workers = 2;
+  // Trials trained as one packed model on a device (packed_lenet.hpp), at
+  // most --workers. 1, each trial alone, by default: on the CPU a pack is
+  // slower than its members on their own threads (docs/lenet.md).
+  std::int64_t pack = 1;
   std::string scheduler = "asha";
   std::int64_t max_epochs = 10;
   std::uint64_t seed = 0;
@@ -73,6 +77,7 @@ struct tuning_outcome {
   std::string best_config;  // JSON, empty when no trial reported
   rung::tuning_status status;
   std::string stop_reason;
+  std::size_t most_trials_packed = 0;  // the most trials one pack trained at once; 1 unpacked
 };
 
 // Runs one tuning with `settings.scheduler`; the tuner prints its status

@@ -2,31 +2,22 @@
 // learns (validation error below chance), and bad input gives clear errors:
 // corrupt or truncated IDX files, devices that do not exist, CUDA where there
 // is none, and a trial whose loss becomes NaN fails while the tuning goes on.
-// Packed trials train each member as it would train alone, keep a member's
-// state exactly across leave and join, refuse other architectures, and a
-// member whose loss becomes NaN fails alone.
+// Packed trials are tested in test_packed_lenet.cpp.
 #include <rung/results/experiment.hpp>
 #include <torch/cuda.h>
-#include <torch/nn/functional/loss.h>
-#include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/linear.h>
 #include <zlib.h>
 
-#include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "devices.hpp"
 #include "fashion_mnist.hpp"
 #include "lenet_model.hpp"
+#include "lenet_test_support.hpp"
 #include "lenet_tuning.hpp"
-#include "packed_lenet.hpp"
 
 // Last: LibTorch's headers bring glog, whose CHECK macro would otherwise
 // replace doctest's (a failed check would abort instead of being reported).
@@ -35,12 +26,9 @@
 
 namespace {
 
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rung-lenet-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  temp_dir() { std::filesystem::create_directories(path); }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
+using lenet_test::error_of;
+using lenet_test::quiet_cpu_settings;
+using lenet_test::temp_dir;
 
 void write_gzip(const std::filesystem::path& path, const std::vector<unsigned char>& bytes) {
   gzFile file = gzopen(path.c_str(), "wb");
@@ -60,25 +48,6 @@ std::vector<unsigned char> idx_header(std::uint32_t magic, const std::vector<std
     for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<unsigned char>(word >> shift));
   }
   return bytes;
-}
-
-std::string error_of(const auto& action) {
-  try {
-    action();
-  } catch (const std::exception& error) {
-    return error.what();
-  }
-  return "no error";
-}
-
-lenet::lenet_settings quiet_cpu_settings(const std::filesystem::path& out) {
-  lenet::lenet_settings settings;
-  settings.device = "cpu";
-  settings.data_dir = RUNG_LENET_TEST_DATA_DIR;
-  settings.scheduler = "random";
-  settings.out = out;
-  settings.log = nullptr;
-  return settings;
 }
 
 }  // namespace
@@ -276,188 +245,3 @@ TEST_CASE("a trial whose loss becomes NaN fails, and the tuning goes on") {
   CHECK(experiment.trials[2].error.find("training diverged: the loss of epoch 1 is nan") != std::string::npos);
 }
 
-namespace {
-
-const torch::Device cpu(torch::kCPU);
-
-// The oracle for packed training: one trial alone, as lenet_training trains
-// it, written with LibTorch's own modules and optimiser.
-struct solo_run {
-  std::vector<torch::Tensor> parameters;
-  std::vector<double> epoch_losses;
-};
-
-solo_run train_alone(const lenet::fashion_mnist& data, const lenet::training_settings& settings, std::int64_t epochs) {
-  auto model = lenet::make_lenet(settings.seed);
-  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(settings.learning_rate));
-  auto generator = lenet::make_generator(cpu, settings.seed);
-  solo_run run;
-  const std::int64_t size = data.train.size();
-  for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
-    const auto order = torch::randperm(size, generator, torch::kInt64);
-    double loss_sum = 0;
-    for (std::int64_t start = 0; start < size; start += settings.batch_size) {
-      const auto batch = order.slice(0, start, std::min(start + settings.batch_size, size));
-      const auto loss = torch::nn::functional::cross_entropy(model->forward(data.train.images.index_select(0, batch)),
-                                                             data.train.labels.index_select(0, batch));
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(batch.size(0));
-    }
-    run.epoch_losses.push_back(loss_sum / static_cast<double>(size));
-  }
-  for (const auto& parameter : model->parameters()) run.parameters.push_back(parameter.detach().clone());
-  return run;
-}
-
-// Equal up to floating-point summation order.
-void check_close(const std::vector<torch::Tensor>& packed, const std::vector<torch::Tensor>& alone) {
-  REQUIRE(packed.size() == alone.size());
-  for (std::size_t k = 0; k < packed.size(); ++k) {
-    CAPTURE(k);
-    CHECK(torch::allclose(packed[k], alone[k], /*rtol=*/1e-4, /*atol=*/1e-6));
-  }
-}
-
-void check_equal(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
-  REQUIRE(a.size() == b.size());
-  for (std::size_t k = 0; k < a.size(); ++k) CHECK(torch::equal(a[k], b[k]));
-}
-
-std::vector<torch::Tensor> copies(const std::vector<torch::Tensor>& tensors) {
-  std::vector<torch::Tensor> copied;
-  for (const auto& tensor : tensors) copied.push_back(tensor.clone());
-  return copied;
-}
-
-// Leaves and joins again at once, and checks that nothing of the member changed.
-void round_trip(lenet::packed_lenet& pack, std::int64_t id) {
-  auto member = pack.leave(id);
-  const auto parameters = copies(member.parameters);
-  const auto gradients = copies(member.gradients);
-  const auto position = member.next_image;
-  pack.join(std::move(member));
-  const auto again = pack.leave(id);
-  check_equal(again.parameters, parameters);
-  check_equal(again.gradients, gradients);
-  CHECK(again.next_image == position);
-  pack.join(again);
-}
-
-// Three trials with different learning rates, batch sizes (chunks of 64:
-// 100 takes a full and a padded chunk per step, 300 images end each epoch
-// on a partial minibatch for 64 and 128) and seeds.
-const std::vector<lenet::training_settings> pack_settings = {{.learning_rate = 0.1, .batch_size = 64, .seed = 11},
-                                                              {.learning_rate = 0.9, .batch_size = 100, .seed = 12},
-                                                              {.learning_rate = 0.5, .batch_size = 128, .seed = 13}};
-
-}  // namespace
-
-TEST_CASE("a pack of three trains each member as it would train alone; leave and join keep its state exactly") {
-  const auto data = lenet::load_fashion_mnist(RUNG_LENET_TEST_DATA_DIR, 300, 100);
-  constexpr std::int64_t epochs = 2;
-  lenet::packed_lenet pack(data, cpu);
-  for (std::int64_t id = 0; id < 3; ++id) pack.join(lenet::make_packed_member(id, pack_settings[id], cpu));
-  std::map<std::int64_t, std::vector<double>> losses;
-  std::map<std::int64_t, lenet::packed_member_state> finished;
-  std::optional<lenet::packed_member_state> paused;
-  bool checked_round_trips = false;
-  while (pack.size() > 0 || paused) {
-    bool paused_now = false;
-    for (const auto& end : pack.train([] { return false; })) {
-      REQUIRE_FALSE(end.failure.has_value());
-      losses[end.id].push_back(end.mean_loss);
-      if (end.id == 2 && end.epoch == 1) {  // a pause after its first epoch
-        paused = pack.leave(2);
-        paused_now = true;
-      } else if (end.epoch == epochs) {
-        finished.emplace(end.id, pack.leave(end.id));
-      }
-    }
-    if (!checked_round_trips) {
-      for (const auto id : pack.member_ids()) round_trip(pack, id);
-      // Member 1 is part way through a minibatch: it has summed one chunk's gradient.
-      auto midway = pack.leave(1);
-      CHECK(midway.next_image > midway.minibatch_begin);
-      CHECK(midway.gradients[0].abs().sum().item<double>() > 0);
-      pack.join(std::move(midway));
-      checked_round_trips = true;
-    }
-    // Member 2 comes back when another member's epoch ends: the others are mid-epoch.
-    if (paused && !paused_now) {
-      pack.join(std::move(*paused));
-      paused.reset();
-    }
-  }
-  REQUIRE(checked_round_trips);
-  for (std::int64_t id = 0; id < 3; ++id) {
-    CAPTURE(id);
-    const auto alone = train_alone(data, pack_settings[id], epochs);
-    check_close(finished.at(id).parameters, alone.parameters);
-    REQUIRE(losses[id].size() == alone.epoch_losses.size());
-    for (std::size_t epoch = 0; epoch < alone.epoch_losses.size(); ++epoch) {
-      CHECK(losses[id][epoch] == doctest::Approx(alone.epoch_losses[epoch]).epsilon(1e-5));
-    }
-  }
-  // And as the example's trial trains alone: the same validation error.
-  lenet::lenet_training trial(data, cpu, pack_settings[1]);
-  for (std::int64_t epoch = 0; epoch < epochs; ++epoch) REQUIRE(trial.train_epoch([] { return false; }));
-  CHECK(lenet::validation_error(data, finished.at(1)) == trial.validation_error());
-}
-
-TEST_CASE("a packed member whose loss becomes NaN fails alone, and the others train on") {
-  const auto data = lenet::load_fashion_mnist(RUNG_LENET_TEST_DATA_DIR, 300, 100);
-  lenet::packed_lenet pack(data, cpu);
-  for (std::int64_t id = 0; id < 3; ++id) {
-    auto member = lenet::make_packed_member(id, pack_settings[id], cpu);
-    if (id == 1) member.parameters[0][0][0][2][2] = std::numeric_limits<float>::quiet_NaN();  // in its first convolution
-    pack.join(std::move(member));
-  }
-  std::map<std::int64_t, lenet::packed_member_state> finished;
-  std::vector<std::string> failures;
-  while (pack.size() > 0) {
-    for (const auto& end : pack.train([] { return false; })) {
-      if (end.failure) {
-        CHECK(end.id == 1);
-        failures.push_back(*end.failure);
-      } else {
-        finished.emplace(end.id, pack.leave(end.id));
-      }
-    }
-  }
-  REQUIRE(failures.size() == 1);
-  CAPTURE(failures[0]);
-  CHECK(failures[0].find("training diverged: the loss of epoch 1 is ") == 0);
-  CHECK(failures[0].find("nan") != std::string::npos);
-  for (const std::int64_t id : {0, 2}) {
-    CAPTURE(id);
-    check_close(finished.at(id).parameters, train_alone(data, pack_settings[id], 1).parameters);
-  }
-}
-
-TEST_CASE("a pack refuses members of another architecture, duplicates and bad settings by name") {
-  const auto data = lenet::load_fashion_mnist(RUNG_LENET_TEST_DATA_DIR, 100, 10);
-  lenet::packed_lenet pack(data, cpu);
-  pack.join(lenet::make_packed_member(1, {}, cpu));
-
-  auto wider = lenet::make_packed_member(7, {}, cpu);
-  wider.parameters[2] = torch::zeros({16, 8, 5, 5});
-  CHECK(error_of([&] { pack.join(wider); }) ==
-        "packed_lenet::join: member 7: parameter 3.weight has shape [16, 8, 5, 5], the pack's LeNets "
-        "[16, 6, 5, 5]: only LeNets of the same architecture train packed");
-  namespace nn = torch::nn;
-  const nn::Sequential other(nn::Conv2d(nn::Conv2dOptions(1, 6, 5).padding(2)), nn::Flatten(),
-                             nn::Linear(6 * 28 * 28, lenet::num_classes));
-  CHECK(error_of([&] { pack.join(lenet::packed_member_from(8, {}, other, cpu)); }) ==
-        "packed_lenet::join: member 8 has 4 parameters and 4 gradients, the pack's LeNets 10: only LeNets of the "
-        "same architecture train packed");
-  CHECK(error_of([&] { pack.join(lenet::make_packed_member(1, {}, cpu)); }) ==
-        "packed_lenet::join: member 1 is in the pack already");
-  CHECK(error_of([&] { pack.join(lenet::make_packed_member(9, {.batch_size = 0}, cpu)); }) ==
-        "packed_lenet::join: member 9: batch_size = 0: must be at least 1");
-  CHECK(error_of([&] { pack.leave(5); }) == "packed_lenet: no member 5 in the pack");
-  CHECK(error_of([&] { (void)lenet::packed_lenet(data, cpu, {.chunk_images = -1}); }) ==
-        "pack_options.chunk_images = -1: must be 0 (the smallest batch size in the pack) or more");
-  CHECK(pack.member_ids() == std::vector<std::int64_t>{1});
-}

@@ -1,0 +1,42 @@
+// What the LeNet example's test files share: a temporary directory, the
+// message of what an action throws, and settings for a quiet CPU tuning on
+// a few real images. Included after LibTorch's headers and before doctest's
+// (see test_lenet_fashion_mnist.cpp).
+#pragma once
+
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <string>
+
+#include "lenet_tuning.hpp"
+
+namespace lenet_test {
+
+struct temp_dir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("rung-lenet-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  temp_dir() { std::filesystem::create_directories(path); }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+inline std::string error_of(const auto& action) {
+  try {
+    action();
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+inline lenet::lenet_settings quiet_cpu_settings(const std::filesystem::path& out) {
+  lenet::lenet_settings settings;
+  settings.device = "cpu";
+  settings.data_dir = RUNG_LENET_TEST_DATA_DIR;
+  settings.scheduler = "random";
+  settings.out = out;
+  settings.log = nullptr;
+  return settings;
+}
+
+}  // namespace lenet_test
