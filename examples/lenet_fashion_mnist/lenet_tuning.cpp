@@ -3,6 +3,7 @@
 #include <rung/rung.hpp>
 #include <rung/schedulers/asha.hpp>
 #include <rung/schedulers/synchronous_hyperband.hpp>
+#include <rung/searchers/kde_searcher.hpp>
 
 #include <algorithm>
 #include <stdexcept>
@@ -14,15 +15,9 @@ namespace lenet {
 
 namespace {
 
-// Calls run(scheduler) with the scheduler --scheduler names, each searching
-// the seeds' space from the seeds' initial configuration on, with the
-// seeds' rungs (grace period 2, reduction factor 2, up to max_epochs).
-template <class Run>
-tuning_outcome with_scheduler(const lenet_settings& settings, Run&& run) {
-  const auto space = make_search_space(settings.max_epochs);
-  auto searcher = rung::random_searcher(
-      space, {.seed = settings.seed,
-              .points_to_evaluate = std::vector{search_space::partial().set<"learning_rate">(0.1).set<"batch_size">(128)}});
+// run(scheduler) with the scheduler --scheduler names over `searcher`.
+template <class Searcher, class Run>
+tuning_outcome with_scheduler(const lenet_settings& settings, Searcher searcher, Run& run) {
   const std::string metric(metric_name);
   const auto asha = [&](rung::asha_type type, std::int64_t brackets) {
     return run(rung::asha(std::move(searcher), {.metric = metric,
@@ -52,6 +47,23 @@ tuning_outcome with_scheduler(const lenet_settings& settings, Run&& run) {
   throw std::logic_error("--scheduler " + settings.scheduler + " is listed in scheduler_names but not made here");
 }
 
+// Calls run(scheduler) with the scheduler --scheduler names and the
+// searcher --searcher names, searching the seeds' space from the seeds'
+// initial configuration on, with the seeds' rungs (grace period 2,
+// reduction factor 2, up to max_epochs).
+template <class Run>
+tuning_outcome with_policies(const lenet_settings& settings, Run&& run) {
+  const auto space = make_search_space(settings.max_epochs);
+  const auto seeds_first = std::vector{search_space::partial().set<"learning_rate">(0.1).set<"batch_size">(128)};
+  if (settings.searcher == "kde") {
+    return with_scheduler(settings, rung::kde_searcher(space, {.seed = settings.seed, .points_to_evaluate = seeds_first}),
+                          run);
+  }
+  require_known_searcher(settings.searcher);
+  return with_scheduler(settings, rung::random_searcher(space, {.seed = settings.seed, .points_to_evaluate = seeds_first}),
+                        run);
+}
+
 rung::any_stop_criterion stop_criterion(const lenet_settings& settings) {
   const rung::stop_criterion limits{.max_wallclock_time = settings.max_wallclock,
                                     .max_num_trials_started = settings.max_trials};
@@ -64,12 +76,18 @@ rung::any_stop_criterion stop_criterion(const lenet_settings& settings) {
 
 }  // namespace
 
-void require_known_scheduler(std::string_view name) {
-  if (std::find(scheduler_names.begin(), scheduler_names.end(), name) != scheduler_names.end()) return;
+namespace {
+template <std::size_t N>
+void require_known(std::string_view flag, std::string_view name, const std::array<std::string_view, N>& names) {
+  if (std::find(names.begin(), names.end(), name) != names.end()) return;
   std::string known;
-  for (const auto each : scheduler_names) known += (known.empty() ? "" : ", ") + std::string(each);
-  throw std::invalid_argument("--scheduler " + std::string(name) + ": unknown; expected one of " + known);
+  for (const auto each : names) known += (known.empty() ? "" : ", ") + std::string(each);
+  throw std::invalid_argument(std::string(flag) + " " + std::string(name) + ": unknown; expected one of " + known);
 }
+}  // namespace
+
+void require_known_scheduler(std::string_view name) { require_known("--scheduler", name, scheduler_names); }
+void require_known_searcher(std::string_view name) { require_known("--searcher", name, searcher_names); }
 
 tuning_outcome tune_lenet(const lenet_settings& settings, const prepared_data& data) {
   if (settings.workers < 1) throw std::invalid_argument("--workers 0: at least one worker is needed");
@@ -95,7 +113,7 @@ tuning_outcome tune_lenet(const lenet_settings& settings, const prepared_data& d
                   << (settings.pack > 1 ? "packs of " + std::to_string(settings.pack) + " trials" : "unpacked")
                   << ", scheduler " << settings.scheduler << ", at most " << max_wallclock << " s\n";
   }
-  return with_scheduler(settings, [&](auto scheduler) {
+  return with_policies(settings, [&](auto scheduler) {
     rung::tuner tuner(std::move(scheduler),
                       {.n_workers = settings.workers,
                        .stop_criterion = stop_criterion(settings),

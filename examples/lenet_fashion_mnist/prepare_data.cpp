@@ -28,6 +28,7 @@ std::string device_list(const std::vector<torch::Device>& devices) {
 
 prepared_data prepare_data(lenet_settings& settings) {
   require_known_scheduler(settings.scheduler);  // before the data takes seconds to load
+  require_known_searcher(settings.searcher);
   // One LibTorch (intra-op) thread per trial: trials run in parallel on the
   // workers instead. LeNet's kernels are too small to gain from more; on the
   // shared 2-core machine an epoch on 2 threads took 2.5x (10x with
@@ -35,7 +36,7 @@ prepared_data prepare_data(lenet_settings& settings) {
   at::set_num_threads(1);
   const auto devices = select_devices(settings.device);
   const bool on_gpu = devices.front().is_cuda();
-  const std::int64_t train_size = settings.train_size.value_or(on_gpu ? full_train_size : 30000);
+  const std::int64_t train_size = settings.train_size.value_or(full_train_size);
   const std::int64_t validation_size = settings.validation_size.value_or(on_gpu ? full_validation_size : 2000);
   require_size("--train-size", train_size, full_train_size);
   require_size("--valid-size", validation_size, full_validation_size);

@@ -98,6 +98,27 @@ TEST_CASE("every --scheduler runs the tuning; an unknown one is an error listing
         "--scheduler bohb: unknown; expected one of asha, asha-promotion, hyperband, sync-sh, random");
 }
 
+TEST_CASE("--searcher kde runs with ASHA (BOHB); an unknown searcher is an error listing them") {
+  temp_dir dir;
+  auto settings = quiet_cpu_settings(dir.path);
+  settings.train_size = 100;
+  settings.validation_size = 50;
+  settings.max_epochs = 4;
+  settings.max_trials = 6;
+  settings.max_wallclock = 60;
+  settings.scheduler = "asha";
+  settings.searcher = "kde";
+  const auto data = lenet::prepare_data(settings);
+  const auto outcome = lenet::tune_lenet(settings, data);
+  CHECK(outcome.status.num_trials_started == 6);
+  CHECK(outcome.best_validation_error);
+  const auto experiment = rung::load_experiment(outcome.experiment_dir);
+  CHECK(std::get<double>(*experiment.trials.front().find("learning_rate")) == 0.1);  // the seeds' first, as random's
+  settings.searcher = "tpe";
+  CHECK(error_of([&] { lenet::prepare_data(settings); }) == "--searcher tpe: unknown; expected one of random, kde");
+  CHECK(error_of([&] { lenet::tune_lenet(settings, data); }) == "--searcher tpe: unknown; expected one of random, kde");
+}
+
 // The promotion variant pauses trials at rung levels (epochs 2, 4, ...)
 // with their model in memory; a promoted trial's next report is the next
 // epoch: it went on where it stopped rather than starting again.
