@@ -8,7 +8,9 @@
 //    "images_per_s_max":13331,"gflop_per_s":30.18,"bound_images_per_s":100819,"validation_images_per_s":27508}
 // Training lines time lenet_training::train_epoch, the trial's own code, on
 // one epoch of --train-size images per repeat; with 2 trials two trainings
-// run at once, one thread each, and images_per_s counts both. The figures are
+// run at once, one thread each, and images_per_s counts both; "impl":
+// "rung-libtorch-packed" lines train as many trials as one packed_lenet on
+// one thread. The figures are
 // the median and the extremes over the repeats. "blas" is the libblas.so.3
 // that LibTorch loaded, named by its directory under /usr/lib/<triplet>/
 // (Debian's alternatives: "blas" is netlib's reference BLAS).
@@ -39,6 +41,7 @@
 #include "command_line.hpp"
 #include "fashion_mnist.hpp"
 #include "lenet_model.hpp"
+#include "packed_lenet.hpp"
 
 namespace {
 
@@ -206,6 +209,28 @@ training_measurement measure_training(const lenet::fashion_mnist& data, std::int
   return {spread_of(rates), static_cast<double>(trials * data.validation.size()) / validation_s};
 }
 
+// `members` trials with the same batch size as one packed_lenet on one
+// thread, images/s of all of them: their epochs end on the same step.
+spread measure_packed(const lenet::fashion_mnist& data, std::int64_t members, std::int64_t batch_size,
+                      std::int64_t repeats) {
+  const torch::Device cpu(torch::kCPU);
+  lenet::packed_lenet pack(data, cpu);
+  for (std::int64_t id = 0; id < members; ++id) {
+    pack.join(lenet::make_packed_member(
+        id, {.learning_rate = 0.1, .batch_size = batch_size, .seed = static_cast<std::uint64_t>(id)}, cpu));
+  }
+  std::int64_t steps = 0;
+  (void)pack.train([&steps] { return ++steps > 10; });  // untimed, as measure_training's first steps
+  (void)pack.train([] { return false; });              // the rest of that epoch
+  std::vector<double> rates;
+  for (std::int64_t repeat = 0; repeat < repeats; ++repeat) {
+    const auto start = clock_type::now();
+    (void)pack.train([] { return false; });
+    rates.push_back(static_cast<double>(members * data.train.size()) / seconds_since(start));
+  }
+  return spread_of(rates);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -276,6 +301,15 @@ int main(int argc, char** argv) {
                   << measured.images_per_s.median * flop.training / 1e9;
         if (bound > 0) std::cout << R"(,"bound_images_per_s":)" << bound * 1e9 / flop.training;
         std::cout << R"(,"validation_images_per_s":)" << measured.validation_images_per_s << "}" << std::endl;
+      }
+      // The packed form: as many trials, one thread (docs/lenet.md, "Packed trials").
+      for (const auto trials : trial_counts) {
+        const auto packed = measure_packed(data, trials, batch_size, repeats);
+        std::cout << R"({"benchmark":"lenet_cpu","what":"training","impl":"rung-libtorch-packed","blas":")" << blas
+                  << R"(","trials":)" << trials << R"(,"threads":1,"batch_size":)" << batch_size << R"(,"images":)"
+                  << train_size << R"(,"repeats":)" << repeats << R"(,"images_per_s":)" << packed.median
+                  << R"(,"images_per_s_min":)" << packed.least << R"(,"images_per_s_max":)" << packed.most
+                  << R"(,"gflop_per_s":)" << packed.median * flop.training / 1e9 << "}" << std::endl;
       }
     }
     return EXIT_SUCCESS;
