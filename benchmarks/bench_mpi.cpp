@@ -270,23 +270,35 @@ void ten_ms_epochs(std::int64_t seconds_limit, std::size_t slots) {
   const rung::stop_criterion stop{.max_wallclock_time = static_cast<double>(seconds_limit)};
   rung::mpi_tuner tuner(asha_over_synthetic_workload(), bench_options("epochs", slots, stop));
   std::atomic<std::int64_t> busy_nanoseconds{0};
+  std::atomic<std::int64_t> report_nanoseconds{0};  // waiting in report() for the decision
   std::atomic<std::int64_t> epochs{0};
+  const auto nanoseconds_since = [](clock_type::time_point since) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - since).count();
+  };
   const auto start = clock_type::now();
   const auto result = tuner.run([&](const lc::config& config, rung::reporter& reporter) {
     for (auto epoch = static_cast<std::int64_t>(reporter.resume_from()) + 1; epoch <= lc::max_resource; ++epoch) {
       const auto epoch_start = clock_type::now();
       std::this_thread::sleep_for(epoch_length);  // the epoch's work; what it overshoots is work too
-      busy_nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - epoch_start).count();
+      busy_nanoseconds += nanoseconds_since(epoch_start);
       ++epochs;
-      if (reporter.report(static_cast<double>(epoch), lc::error(config, epoch)) != rung::decision::continue_trial) {
-        return;
-      }
+      const auto report_start = clock_type::now();
+      const auto decision = reporter.report(static_cast<double>(epoch), lc::error(config, epoch));
+      report_nanoseconds += nanoseconds_since(report_start);
+      if (decision != rung::decision::continue_trial) return;
     }
   });
   const double seconds = seconds_since(start);
   const double busy_seconds = static_cast<double>(sum_over_ranks(busy_nanoseconds)) * 1e-9;
+  const double report_seconds = static_cast<double>(sum_over_ranks(report_nanoseconds)) * 1e-9;
   const auto total_epochs = sum_over_ranks(epochs);
   if (tuner.rank() != 0) return;
+  // Slot time is workers x seconds: the trials' epochs (busy), their reports'
+  // round trips, and the rest (between a trial's end and the next start, and
+  // the job's start and end); "tuning_s" is the tuning's own clock, without
+  // MPI's and the journal's setup.
+  const double slot_seconds = static_cast<double>(workers) * seconds;
+  const double tuning_seconds = result.status.wallclock_time;
 
   const auto predicted = rung::simulate(
       asha_over_synthetic_workload(),
@@ -296,13 +308,16 @@ void ten_ms_epochs(std::int64_t seconds_limit, std::size_t slots) {
   std::printf(R"({"benchmark":"bench_mpi","case":"epochs_10ms","scheduler":"asha_stopping","ranks":%d,)"
               R"("workers_per_rank":%zu,"workers":%zu,"recording":%s,"seconds":%.3f,)"
               R"("trials_started":%lld,"trials_per_s":%.1f,"epochs_per_s":%.1f,"utilization":%.4f,)"
+              R"("in_report":%.4f,"elsewhere":%.4f,"tuning_s":%.3f,"utilization_of_tuning":%.4f,)"
               R"("simulated_trials_per_s":%.1f,"simulated_epochs_per_s":%.1f,"simulated_utilization":%.4f,)"
               R"("target_utilization":0.99})"
               "\n",
               world_size(), slots, workers, recording(), seconds,
               static_cast<long long>(result.status.num_trials_started),
               static_cast<double>(result.status.num_trials_started) / seconds,
-              static_cast<double>(total_epochs) / seconds, busy_seconds / (static_cast<double>(workers) * seconds),
+              static_cast<double>(total_epochs) / seconds, busy_seconds / slot_seconds, report_seconds / slot_seconds,
+              1.0 - (busy_seconds + report_seconds) / slot_seconds, tuning_seconds,
+              busy_seconds / (static_cast<double>(workers) * tuning_seconds),
               static_cast<double>(predicted.status.num_trials_started) / predicted_seconds,
               static_cast<double>(predicted.statistics.events) / predicted_seconds,
               predicted.statistics.utilization());

@@ -233,7 +233,7 @@ class mpi_tuner {
         coordinator.interrupt("interrupted by " + detail::signal_name(signal_number), now());
       });
     }
-    detail::poll_pacing pacing;
+    detail::poll_pacing pacing(detail::poll_pacing::rank_0_idle_sleep);
     while (!coordinator.done()) {
       bool active = false;
       while (auto message = channel.try_receive()) {
@@ -324,7 +324,7 @@ class mpi_tuner {
         }
         channel.progress();
         if (finished) break;
-        if (active) {
+        if (active || host.expecting_answer()) {
           pacing.busy();
         } else {
           pacing.idle([&host](std::chrono::microseconds most) { host.wait_for_outbox(most); });

@@ -8,10 +8,14 @@
 // of every report, twice per round trip, and need MPI_THREAD_MULTIPLE or a
 // queue of its own; polling keeps the decision core on one thread with no
 // lock. poll_pacing bounds what polling costs: back to back (yielding the
-// core) while messages come, then, after spin_for without one, a sleep of
-// idle_sleep between polls, so that an idle rank costs almost no CPU and a
-// message waits at most idle_sleep plus one poll (on a worker rank, a
-// trial's report goes at once: its thread wakes the loop).
+// core) while messages come, then, after spin_for without one, a nap
+// between polls (rank 0 20 us, worker ranks 100 us), so that an idle rank
+// costs almost no CPU and a message waits at most a nap plus one poll (on a
+// worker rank, a trial's report goes at once: its thread wakes the loop,
+// which then polls without napping until the answer is in; the trial spins
+// up to 1 ms for it before it blocks). bench_mpi, 10 ms epochs, 2 ranks on 2
+// cores: utilisation 0.947 with 100 us naps everywhere and blocking trials,
+// 0.981 so.
 #pragma once
 
 #include "rung/drivers/mpi/detail/mpi_c_api.hpp"  // first: <mpi.h> without its C++ bindings
@@ -98,12 +102,17 @@ class mpi_channel {
 class poll_pacing {
  public:
   static constexpr std::chrono::microseconds spin_for{200};
-  static constexpr std::chrono::microseconds idle_sleep{100};
+  // Rank 0 naps shorter: every report waits for its nap to end, and one
+  // process polling every 20 us costs little; a worker rank's loop wakes at
+  // once for its trials' messages, and polls without napping while a trial
+  // waits for an answer.
+  static constexpr std::chrono::microseconds rank_0_idle_sleep{20};
+  static constexpr std::chrono::microseconds worker_idle_sleep{100};
 
   // Linux lets a sleep overrun by the thread's timer slack, 50 us by
   // default: half an idle_sleep again on every poll. The loop's thread
   // sleeps to 1 us while it paces, and gets its own slack back after.
-  poll_pacing() noexcept {
+  explicit poll_pacing(std::chrono::microseconds idle_sleep = worker_idle_sleep) noexcept : idle_sleep_(idle_sleep) {
 #ifdef __linux__
     const int previous = ::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
     if (previous > 0 && ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0) == 0) previous_slack_ = previous;
@@ -124,7 +133,7 @@ class poll_pacing {
     if (std::chrono::steady_clock::now() - last_busy_ < spin_for) {
       std::this_thread::yield();
     } else {
-      sleep(idle_sleep);
+      sleep(idle_sleep_);
     }
   }
   void idle() const {
@@ -132,6 +141,7 @@ class poll_pacing {
   }
 
  private:
+  std::chrono::microseconds idle_sleep_;
   std::chrono::steady_clock::time_point last_busy_ = std::chrono::steady_clock::now();
   int previous_slack_ = 0;  // nanoseconds; 0: unchanged
 };

@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -25,6 +26,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -76,6 +78,16 @@ class mpi_worker_host final : public trial_host {
     return std::exchange(outbox_, {});
   }
 
+  // A trial waits for rank 0's answer to its report (and is not paused): it
+  // comes within a round trip, so the loop polls for it without napping.
+  [[nodiscard]] bool expecting_answer() const {
+    const std::lock_guard lock(mutex_);
+    return std::any_of(invocations_.begin(), invocations_.end(), [](const auto& entry) {
+      const invocation& run = *entry.second;
+      return run.waiting && !run.paused && !run.answer;
+    });
+  }
+
   // Rank 0 shut this rank down, its trials have returned, and the goodbye is in the outbox.
   [[nodiscard]] bool done() const {
     const std::lock_guard lock(mutex_);
@@ -92,6 +104,14 @@ class mpi_worker_host final : public trial_host {
     const auto values = metrics_.resolve(metrics);  // an unknown metric fails the trial, as in the tuner
     std::unique_lock lock(mutex_);
     if (!send_report(run, resource, values)) return decision::stop_trial;
+    // Spin, then block: the answer usually comes within a round trip, and
+    // waking a blocked thread costs more than that on a virtual machine.
+    const auto spin_until = std::chrono::steady_clock::now() + answer_spin;
+    while (!run.answer && std::chrono::steady_clock::now() < spin_until) {
+      lock.unlock();
+      std::this_thread::yield();
+      lock.lock();
+    }
     run.woken.wait(lock, [&run] { return run.answer.has_value(); });
     return take_answer(run);
   }
@@ -116,6 +136,8 @@ class mpi_worker_host final : public trial_host {
   [[nodiscard]] std::span<const std::string> metric_names() const override { return metric_names_; }
 
  private:
+  static constexpr std::chrono::microseconds answer_spin{1000};
+
   struct invocation : trial_invocation_info {
     config_type config;
     std::optional<decision> answer;   // rank 0's answer to the report the trial waits on
