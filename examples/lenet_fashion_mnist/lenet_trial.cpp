@@ -55,7 +55,8 @@ lenet_trial::lenet_trial(device_data_set devices, std::uint64_t seed, trial_pack
 }
 
 std::size_t lenet_trial::most_trials_packed() const {
-  std::size_t most = trained_alone_->load(std::memory_order_relaxed) ? 1 : 0;
+  if (packs_.empty()) return 1;
+  std::size_t most = 0;
   for (const auto& packs : packs_) {
     if (packs) most = std::max(most, packs->most_packed());
   }
@@ -78,7 +79,6 @@ void lenet_trial::operator()(const lenet_config& config, rung::reporter& reporte
                                    .seed = trial_seed(seed_, reporter.trial())};
   const auto stop_requested = [&reporter] { return reporter.stop_requested(); };
   if (packs_.empty()) {
-    trained_alone_->store(true, std::memory_order_relaxed);
     lenet_training training(where.data, where.device, settings);
     const auto train_epoch = [&]() -> std::optional<double> {
       if (!training.train_epoch(stop_requested)) return std::nullopt;

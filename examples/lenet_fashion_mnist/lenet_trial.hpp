@@ -7,7 +7,6 @@
 // No LibTorch header here: main.cpp and the tuning code compile without it.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -56,15 +55,13 @@ class lenet_trial {
 
   void operator()(const lenet_config& config, rung::reporter& reporter) const;
 
-  // The most trials one pack has trained at once so far: 1 unpacked, once a
-  // trial has trained.
+  // The most trials one pack has trained at once so far; 1 unpacked.
   [[nodiscard]] std::size_t most_trials_packed() const;
 
  private:
   device_data_set devices_;
   std::uint64_t seed_;
   std::vector<std::shared_ptr<device_packs>> packs_;  // per device; empty: every trial trains alone
-  std::shared_ptr<std::atomic<bool>> trained_alone_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace lenet
