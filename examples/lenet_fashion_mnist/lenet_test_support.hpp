@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <filesystem>
 #include <string>
@@ -29,13 +30,28 @@ inline std::string error_of(const auto& action) {
   return "no error";
 }
 
-inline lenet::lenet_settings quiet_cpu_settings(const std::filesystem::path& out) {
+// How much a test's tuning trains; the trial limit ends it in seconds, the
+// wall-clock limit is a safety net.
+struct short_tuning {
+  std::int64_t train_size = 100;
+  std::int64_t validation_size = 50;
+  std::int64_t max_epochs = 4;
+  std::int64_t max_trials = 3;
+  double max_wallclock = 60;
+};
+
+inline lenet::lenet_settings quiet_cpu_settings(const std::filesystem::path& out, const short_tuning& size = {}) {
   lenet::lenet_settings settings;
   settings.device = "cpu";
   settings.data_dir = RUNG_LENET_TEST_DATA_DIR;
   settings.scheduler = "random";
   settings.out = out;
   settings.log = nullptr;
+  settings.train_size = size.train_size;
+  settings.validation_size = size.validation_size;
+  settings.max_epochs = size.max_epochs;
+  settings.max_trials = size.max_trials;
+  settings.max_wallclock = size.max_wallclock;
   return settings;
 }
 

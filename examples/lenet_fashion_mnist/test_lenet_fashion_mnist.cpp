@@ -59,12 +59,8 @@ std::vector<unsigned char> idx_header(std::uint32_t magic, const std::vector<std
 // the main job shows it learning.
 TEST_CASE("a short tuning on a few hundred images gets the validation error below chance") {
   temp_dir dir;
-  auto settings = quiet_cpu_settings(dir.path);
-  settings.train_size = 500;
-  settings.validation_size = 200;
-  settings.max_epochs = 4;
-  settings.max_trials = 4;
-  settings.max_wallclock = 120;  // a safety net; the trial limit ends it in seconds
+  auto settings = quiet_cpu_settings(
+      dir.path, {.train_size = 500, .validation_size = 200, .max_trials = 4, .max_wallclock = 120});
   const auto data = lenet::prepare_data(settings);
   const auto outcome = lenet::tune_lenet(settings, data);
 
@@ -80,11 +76,6 @@ TEST_CASE("a short tuning on a few hundred images gets the validation error belo
 TEST_CASE("every --scheduler runs the tuning; an unknown one is an error listing them") {
   temp_dir dir;
   auto settings = quiet_cpu_settings(dir.path);
-  settings.train_size = 100;
-  settings.validation_size = 50;
-  settings.max_epochs = 4;
-  settings.max_trials = 3;
-  settings.max_wallclock = 60;
   const auto data = lenet::prepare_data(settings);
   for (const auto name : lenet::scheduler_names) {
     CAPTURE(name);
@@ -100,12 +91,7 @@ TEST_CASE("every --scheduler runs the tuning; an unknown one is an error listing
 
 TEST_CASE("--searcher kde runs with ASHA (BOHB); an unknown searcher is an error listing them") {
   temp_dir dir;
-  auto settings = quiet_cpu_settings(dir.path);
-  settings.train_size = 100;
-  settings.validation_size = 50;
-  settings.max_epochs = 4;
-  settings.max_trials = 6;
-  settings.max_wallclock = 60;
+  auto settings = quiet_cpu_settings(dir.path, {.max_trials = 6});
   settings.scheduler = "asha";
   settings.searcher = "kde";
   const auto data = lenet::prepare_data(settings);
@@ -124,13 +110,8 @@ TEST_CASE("--searcher kde runs with ASHA (BOHB); an unknown searcher is an error
 // epoch: it went on where it stopped rather than starting again.
 TEST_CASE("asha-promotion resumes a paused trial where it stopped") {
   temp_dir dir;
-  auto settings = quiet_cpu_settings(dir.path);
+  auto settings = quiet_cpu_settings(dir.path, {.max_trials = 6});
   settings.scheduler = "asha-promotion";
-  settings.train_size = 100;
-  settings.validation_size = 50;
-  settings.max_epochs = 4;
-  settings.max_trials = 6;
-  settings.max_wallclock = 60;
   const auto outcome = lenet::tune_lenet(settings, lenet::prepare_data(settings));
   const auto experiment = rung::load_experiment(outcome.experiment_dir);
   std::size_t resumed = 0;
@@ -241,10 +222,7 @@ TEST_CASE("devices that do not exist are errors naming the flag") {
 
 TEST_CASE("a trial whose loss becomes NaN fails, and the tuning goes on") {
   temp_dir dir;
-  auto settings = quiet_cpu_settings(dir.path);
-  settings.max_epochs = 2;
-  settings.max_trials = 3;
-  settings.max_wallclock = 60;
+  auto settings = quiet_cpu_settings(dir.path, {.max_epochs = 2});
   settings.max_failures = 10;
   // Twenty images, one of them NaN: every minibatch that holds it has a NaN loss.
   auto images = torch::rand({20, 1, 28, 28});

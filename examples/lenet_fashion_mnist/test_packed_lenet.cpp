@@ -243,12 +243,8 @@ std::map<std::pair<rung::trial_id, double>, epoch_report> reports_of(const rung:
 // configurations to the end; packed, two train at once in one pack.
 TEST_CASE("packed trials in the tuner report what unpacked trials report, up to summation order") {
   lenet_test::temp_dir dir;
-  auto settings = lenet_test::quiet_cpu_settings(dir.path);
-  settings.train_size = 1000;
-  settings.validation_size = 200;
-  settings.max_epochs = 2;
-  settings.max_trials = 4;
-  settings.max_wallclock = 120;
+  auto settings = lenet_test::quiet_cpu_settings(
+      dir.path, {.train_size = 1000, .validation_size = 200, .max_epochs = 2, .max_trials = 4, .max_wallclock = 120});
   const auto data = lenet::prepare_data(settings);
   settings.name = "alone";
   const auto alone = lenet::tune_lenet(settings, data);
@@ -329,13 +325,13 @@ TEST_CASE("device_packs: an interrupted member comes back mid-epoch; another arc
         "[16, 6, 5, 5]: only LeNets of the same architecture train packed");
   // The member that was refused is still the caller's.
   CHECK(wider.parameters[2].size(1) == 8);
+  CHECK(error_of([&] { lenet::device_packs(data, cpu, 1, 0); }) == "--pack 0: a pack holds at least one trial");
+  CHECK(error_of([&] { lenet::device_packs(data, cpu, 0, 2); }) == "--pack 2: no pack to train in");
 }
 
 TEST_CASE("--pack below 1 or above --workers is an error naming the flag") {
   lenet_test::temp_dir dir;
   auto settings = lenet_test::quiet_cpu_settings(dir.path);
-  settings.train_size = 100;
-  settings.validation_size = 50;
   const auto data = lenet::prepare_data(settings);
   settings.pack = 0;
   CHECK(error_of([&] { lenet::tune_lenet(settings, data); }) ==
