@@ -2,9 +2,10 @@
 # ThreadSanitizer over the tests where threads meet: the tuner's event loop,
 # pause and resume (parked worker threads), the thread pool, signals, resume
 # and subprocess trials; with an MPI, the MPI driver's tests on 4 ranks too
-# (a worker rank's trial threads spin and block beside its transport loop). Kept out of scripts/test.sh so that the
-# test command stays under 15 minutes on 2 cores (this build alone takes a
-# few minutes there); run it after changing anything concurrent:
+# (a worker rank's trial threads spin and block beside its transport loop).
+# Kept out of scripts/test.sh so that the test command stays under 15
+# minutes on 2 cores (this build alone takes a few minutes there); run it
+# after changing anything concurrent:
 #
 #   scripts/tsan.sh            # builds under build/tsan, runs, exits non-zero on a race
 #
@@ -34,15 +35,18 @@ cmake -S "$root" -B "$build" -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=Debug 
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan -Wno-mismatched-new-delete" \
   -DRUNG_WERROR=ON -DRUNG_BUILD_TESTS=ON -DRUNG_BUILD_EXAMPLES=OFF -DRUNG_BUILD_BENCHMARKS=OFF -DRUNG_BUILD_TOOLS=OFF \
   -DRUNG_TEST_AREAS="$area_list"
-mpi_test=$build/tests/mpi/rung_mpi_test_mpi_tuner
+# The MPI test exists in the build only when CMake found an MPI (RUNG_MPI).
+mpi_test=rung_mpi_test_mpi_tuner
+with_mpi=false
+if ninja -C "$build" -t targets all 2>/dev/null | grep -q "^$mpi_test:"; then with_mpi=true; fi
 targets=(rung_tests)
-if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^rung_mpi_test_mpi_tuner:'; then targets+=(rung_mpi_test_mpi_tuner); fi
+if $with_mpi; then targets+=("$mpi_test"); fi
 cmake --build "$build" --target "${targets[@]}" --parallel "$jobs"
 
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 echo "tsan.sh: running ${present[*]}"
 "$build/tests/rung_tests" --no-version
-if [[ " ${targets[*]} " == *" rung_mpi_test_mpi_tuner "* ]]; then
+if $with_mpi; then
   mpi_flags=()
   if mpiexec --version 2>/dev/null | grep -q -e 'Open MPI' -e OpenRTE; then
     # Shared memory only: Open MPI's TCP transport has a lock-order inversion
@@ -51,6 +55,6 @@ if [[ " ${targets[*]} " == *" rung_mpi_test_mpi_tuner "* ]]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   fi
   echo "tsan.sh: running the MPI driver's tests on 4 ranks"
-  mpiexec "${mpi_flags[@]}" -n 4 "$mpi_test" --no-version
+  mpiexec "${mpi_flags[@]}" -n 4 "$build/tests/mpi/$mpi_test" --no-version
 fi
 echo "tsan.sh: no data race reported"

@@ -110,7 +110,7 @@ class poll_pacing {
   static constexpr std::chrono::microseconds worker_idle_sleep{100};
 
   // Linux lets a sleep overrun by the thread's timer slack, 50 us by
-  // default: half an idle_sleep again on every poll. The loop's thread
+  // default: more than rank 0's whole nap, on every poll. The loop's thread
   // sleeps to 1 us while it paces, and gets its own slack back after.
   explicit poll_pacing(std::chrono::microseconds idle_sleep = worker_idle_sleep) noexcept : idle_sleep_(idle_sleep) {
 #ifdef __linux__
