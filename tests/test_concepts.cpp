@@ -287,6 +287,7 @@ static_assert(!rung::Scheduler<scheduler_with_double_max_resource>);
 static_assert(!rung::Scheduler<scheduler_over_a_non_space>);
 static_assert(!rung::Scheduler<list_searcher>);
 static_assert(!rung::detail::SchedulerWithAdmission<archetype::scheduler<>>);
+static_assert(!rung::detail::SchedulerWithDecisionPoints<archetype::scheduler<>>);  // optional: no promise
 
 // ---- CutoffRule: archetype and rung's own, then one negative per requirement ----
 static_assert(rung::CutoffRule<archetype::cutoff_rule<>>);
@@ -387,11 +388,12 @@ template struct rung::stop_when_both<archetype::stop_criterion<>, rung::stop_cri
 
 namespace test_concepts {
 
-// The erased forms are schedulers, with admission and a resume filter, whatever they hold.
+// The erased forms are schedulers, with admission, a resume filter and decision points, whatever they hold.
 static_assert(rung::Scheduler<rung::scheduler_ref<archetype::space<>>>);
 static_assert(rung::Scheduler<rung::any_scheduler<archetype::space<>>>);
 static_assert(rung::detail::SchedulerWithAdmission<rung::scheduler_ref<archetype::space<>>>);
 static_assert(rung::detail::SchedulerWithResumeFilter<rung::any_scheduler<archetype::space<>>>);
+static_assert(rung::detail::SchedulerWithDecisionPoints<rung::any_scheduler<archetype::space<>>>);
 static_assert(std::constructible_from<rung::scheduler_ref<archetype::space<>>, archetype::scheduler<>&>);
 static_assert(!std::constructible_from<rung::scheduler_ref<archetype::space<>>, archetype::searcher<>&>);
 static_assert(!std::copy_constructible<rung::any_scheduler<archetype::space<>>>);  // it owns its scheduler

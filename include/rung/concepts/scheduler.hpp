@@ -9,6 +9,8 @@
 // Optional: suggest(new_id, trial_admission::paused_only), which never starts
 // a new trial: drivers call it once no more may start, so that paused trials
 // can still be promoted (rung's multi-fidelity schedulers have it).
+// Optional: continues_below(id), a promise about trial id's coming reports
+// (FIFO and ASHA make it; see detail::SchedulerWithDecisionPoints).
 #pragma once
 
 #include <concepts>
@@ -52,6 +54,16 @@ concept SchedulerWithResumeFilter = requires(S& scheduler, trial_id id, resume_f
   {
     scheduler.suggest(id, trial_admission::new_or_paused, may_resume)
   } -> std::same_as<suggestion<typename S::config_type>>;
+};
+// Optional: continues_below(id), a promise that, while trial id runs, each of
+// its reports at a resource below the value is answered continue_trial,
+// whatever its metric (0: no promise). A driver whose answers cross a
+// network (MPI) lets the trial go on at such reports without waiting for
+// the answer. The value may only grow with the trial's own reports: one made
+// earlier stays true until a report at or above it is answered.
+template <class S>
+concept SchedulerWithDecisionPoints = requires(const S& scheduler, trial_id id) {
+  { scheduler.continues_below(id) } -> std::same_as<double>;
 };
 }  // namespace detail
 

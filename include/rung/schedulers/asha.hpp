@@ -145,6 +145,20 @@ class asha_scheduler {
     state->phase = trial_phase::ended;
   }
 
+  // The promise of detail::SchedulerWithDecisionPoints: a running trial's
+  // reports below its next decision point are answered continue_trial.
+  // That point is the lowest of its rungs not yet recorded (stopping), or its
+  // milestone (promotion), or else the maximum resource.
+  [[nodiscard]] double continues_below(trial_id id) const {
+    const trial_state state = trials_.get(id);
+    if (state.phase != trial_phase::running) return 0.0;
+    std::size_t next = state.milestone;  // stopping: its bracket's first rung
+    if (options_.type == asha_type::stopping) {
+      while (next < ladder().size() && (state.recorded >> next & 1U) != 0) ++next;
+    }
+    return static_cast<double>(next < ladder().size() ? ladder().level(next) : ladder().max_resource());
+  }
+
   [[nodiscard]] std::string_view metric() const noexcept { return options_.metric; }
   [[nodiscard]] mode metric_mode() const noexcept { return options_.mode; }
   [[nodiscard]] std::string_view resource_attr() const noexcept { return options_.resource_attr; }

@@ -3,6 +3,7 @@
 // random search, the seeds' first experiment.
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,11 @@ class fifo_scheduler {
   }
 
   void on_trial_end(trial_id id, trial_end how) { detail::notify_trial_end(searcher_, id, how); }
+
+  // detail::SchedulerWithDecisionPoints: only a report at the trial's maximum resource stops it.
+  [[nodiscard]] double continues_below(trial_id id) const {
+    return max_resource_of_trial(id).value_or(std::numeric_limits<double>::infinity());
+  }
 
   [[nodiscard]] std::string_view metric() const noexcept { return options_.metric; }
   [[nodiscard]] mode metric_mode() const noexcept { return options_.mode; }

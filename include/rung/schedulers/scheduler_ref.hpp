@@ -8,7 +8,8 @@
 // Both model Scheduler and its optional parts: suggest(id, paused_only) on a
 // scheduler without admission waits (it never starts a trial), and
 // filters_resumes() says whether a resume_filter is honoured (a scheduler
-// without one is asked without it).
+// without one is asked without it), and continues_below() is 0, no promise,
+// for a scheduler that makes none.
 #pragma once
 
 #include <concepts>
@@ -80,6 +81,7 @@ struct scheduler_calls {
   decision (*on_report)(void*, const observation&);
   void (*on_trial_end)(void*, trial_id, trial_end);
   std::optional<double> (*max_resource)(const void*, const config_type&);
+  double (*continues_below)(const void*, trial_id);
   std::string_view (*metric)(const void*);
   mode (*metric_mode)(const void*);
   std::string_view (*resource_attr)(const void*);
@@ -111,6 +113,13 @@ inline constexpr scheduler_calls<Space> calls_of{
     .on_trial_end = [](void* object, trial_id id, trial_end how) { static_cast<S*>(object)->on_trial_end(id, how); },
     .max_resource = [](const void* object, const typename Space::config_type& config) {
       return static_cast<const S*>(object)->max_resource(config);
+    },
+    .continues_below = [](const void* object, trial_id id) {
+      if constexpr (SchedulerWithDecisionPoints<S>) {
+        return static_cast<const S*>(object)->continues_below(id);
+      } else {
+        return 0.0;
+      }
     },
     .metric = [](const void* object) { return std::string_view(static_cast<const S*>(object)->metric()); },
     .metric_mode = [](const void* object) { return static_cast<const S*>(object)->metric_mode(); },
@@ -148,6 +157,7 @@ class scheduler_ref {
   [[nodiscard]] std::optional<double> max_resource(const config_type& config) const {
     return calls_->max_resource(object_, config);
   }
+  [[nodiscard]] double continues_below(trial_id id) const { return calls_->continues_below(object_, id); }
   [[nodiscard]] std::string_view metric() const { return calls_->metric(object_); }
   [[nodiscard]] mode metric_mode() const { return calls_->metric_mode(object_); }
   [[nodiscard]] std::string_view resource_attr() const { return calls_->resource_attr(object_); }
