@@ -1,26 +1,20 @@
-// The MPI driver's rank 0, a worker rank and their messages, without MPI:
-// the coordinator is fed the text a worker rank would send, the worker host
-// the text rank 0 would send, and their outboxes are read back, so the
+// The MPI driver's rank 0 and its messages, without MPI: the coordinator is
+// fed the text a worker rank would send, and its outbox is read back, so the
 // protocol's rules are checked here in one process (tests/mpi/ runs the
-// same across ranks).
+// same across ranks; test_mpi_worker_host.cpp checks the other side).
 #include "rung/drivers/mpi/detail/coordinator.hpp"
 
 #include <doctest/doctest.h>
 
 #include <bit>
-#include <boost/asio/io_context.hpp>
-#include <chrono>
 #include <cmath>
-#include <thread>
 #include <limits>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "rung/concepts/recorder.hpp"
-#include "rung/drivers/detail/trial_ref.hpp"
 #include "rung/drivers/mpi/detail/wire.hpp"
-#include "rung/drivers/mpi/detail/worker_host.hpp"
 #include "rung/schedulers/asha.hpp"
 #include "rung/searchers/random_search.hpp"
 #include "rung/spaces/config_space.hpp"
@@ -34,10 +28,9 @@ namespace wire = rung::detail::wire;
 constexpr auto space = rung::config_space(rung::uniform<"x">(-1.0, 1.0), rung::choice<"optimiser">("sgd", "adam"));
 constexpr std::uint64_t fingerprint = 42;
 
-auto make_scheduler() {
+auto make_scheduler(rung::asha_type type = rung::asha_type::promotion, std::int64_t max_t = 2) {
   return rung::asha(rung::random_searcher(space, {.seed = 3}),
-                    {.metric = "loss", .grace_period = 1, .reduction_factor = 2, .max_t = 2,
-                     .type = rung::asha_type::promotion});
+                    {.metric = "loss", .grace_period = 1, .reduction_factor = 2, .max_t = max_t, .type = type});
 }
 using scheduler_type = decltype(make_scheduler());
 
@@ -48,8 +41,9 @@ struct sent {
 
 // Two worker ranks (1 and 2) of `slots` slots each around an ASHA that pauses at 1 and ends at 2.
 struct rank_zero {
-  explicit rank_zero(bool pause_in_memory = true, std::int64_t slots = 1)
-      : coordinator(scheduler, recorder,
+  explicit rank_zero(bool pause_in_memory = true, std::int64_t slots = 1, scheduler_type made = make_scheduler())
+      : scheduler(std::move(made)),
+        coordinator(scheduler, recorder,
                     rung::detail::session_options{{"loss"}, 0, rung::stop_criterion{.max_num_trials_started = 20}, 1},
                     rung::detail::coordinator_settings{.ranks = 3,
                                                        .slots_per_rank = slots,
@@ -64,9 +58,9 @@ struct rank_zero {
     from(1, wire::encode_hello(slots, fingerprint));
     from(2, wire::encode_hello(slots, fingerprint));
   }
-  void report(int rank, rung::trial_id trial, double resource, double loss) {
+  void report(int rank, rung::trial_id trial, double resource, double loss, bool awaited = true) {
     const double metrics[] = {loss};
-    from(rank, wire::encode_report(trial, resource, metrics));
+    from(rank, wire::encode_report(trial, resource, metrics, awaited));
   }
   std::vector<sent> outbox() {
     std::vector<sent> out;
@@ -91,7 +85,7 @@ struct rank_zero {
     return shutdowns[0].second.error;
   }
 
-  scheduler_type scheduler = make_scheduler();
+  scheduler_type scheduler;
   rung::null_recorder recorder;
   rung::detail::mpi_coordinator<rung::detail::space_of_t<scheduler_type>, rung::null_recorder> coordinator;
   double clock = 0.0;
@@ -199,6 +193,7 @@ TEST_CASE("coordinator: a pause keeps the trial on its rank; it resumes there on
   CHECK(resumes[0].first == 1);
   CHECK(resumes[0].second.trial == 0);
   CHECK(resumes[0].second.run_to == 2.0);
+  CHECK(resumes[0].second.continues_below == 2.0);  // the promise: CONTINUE below the top
   CHECK(rank_zero::only<wire::start>(out).empty());
 
   zero.report(1, 0, 2.0, 0.05);  // the top rung: the trial completes
@@ -338,114 +333,70 @@ TEST_CASE("coordinator: the tuning's end stops running trials, wakes paused ones
   CHECK_FALSE(zero.coordinator.failure());
 }
 
-namespace {
-
-using space_type = std::remove_const_t<decltype(space)>;
-using config = space_type::config_type;
-
-// A blocking trial that reports epochs 1 and 2 and keeps what each report
-// returned and the slot it ran on after it.
-struct recording_trial {
-  std::vector<rung::decision> decisions;
-  std::vector<std::size_t> slots;
-  void operator()(const config& /*c*/, rung::reporter& reporter) {
-    for (int epoch = 1; epoch <= 2; ++epoch) {
-      decisions.push_back(reporter.report(epoch, 0.5));
-      slots.push_back(reporter.worker());
-      if (decisions.back() != rung::decision::continue_trial) return;
-    }
-  }
-};
-
-// A worker rank of one slot; the test plays rank 0.
-struct worker_rank {
-  worker_rank() : host(space, rung::detail::erase_trial<config>(trial), io, 1, fingerprint, metric_names, 0) {}
-
-  void from_rank_0(const std::string& text) { host.receive(text); }
-  void start(rung::trial_id id) {
-    std::string json;
-    space.append_json(json, space.midpoint());
-    from_rank_0(wire::encode_start(id, 0, json, 0.0, std::nullopt));
-  }
-  // What the rank sends next, waiting for a trial thread up to 10 s.
-  wire::from_worker next() {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (pending.empty() && std::chrono::steady_clock::now() < deadline) {
-      host.wait_for_outbox(std::chrono::milliseconds(10));
-      for (auto& text : host.take_outbox()) pending.push_back(std::move(text));
-    }
-    REQUIRE_FALSE(pending.empty());
-    const auto text = pending.front();
-    pending.erase(pending.begin());
-    return wire::decode_from_worker(text, "rank 1");
-  }
-
-  boost::asio::io_context io{1};
-  recording_trial trial;
-  std::vector<std::string> metric_names{"loss"};
-  rung::detail::mpi_worker_host<space_type, rung::detail::blocking_trial_ref<config>> host;
-  std::vector<std::string> pending;
-};
-
-}  // namespace
-
-TEST_CASE("worker host: hello first, then a trial's reports wait for rank 0's answers; a pause waits for the resume") {
-  worker_rank worker;
-  const auto hello = std::get<wire::hello>(worker.next());
-  CHECK(hello.slots == 1);
-  CHECK(hello.fingerprint == fingerprint);
-  worker.from_rank_0(wire::encode_welcome("/shared/trials"));
-  worker.start(3);
-  const auto first = std::get<wire::report>(worker.next());
-  CHECK(first.trial == 3);
-  CHECK(first.resource == 1.0);
-  CHECK(first.metrics == std::vector<double>{0.5});
-  worker.from_rank_0(wire::encode_pause(3));  // stays inside report(), in memory
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  CHECK(worker.host.take_outbox().empty());
-  worker.from_rank_0(wire::encode_resume(3, 0, 2.0));
-  const auto second = std::get<wire::report>(worker.next());
-  CHECK(second.resource == 2.0);  // it went on where it paused
-  worker.from_rank_0(wire::encode_decision(3, rung::decision::stop_trial));
-  CHECK(std::get<wire::returned>(worker.next()).trial == 3);
-  CHECK(worker.trial.decisions == std::vector{rung::decision::continue_trial, rung::decision::stop_trial});
-  worker.from_rank_0(wire::encode_shutdown(""));
-  CHECK(std::holds_alternative<wire::goodbye>(worker.next()));
-  CHECK(worker.host.done());
-  CHECK(worker.host.shutdown_error().empty());
+TEST_CASE("coordinator: starts and CONTINUEs carry the scheduler's promise; a report below it is recorded, not answered") {
+  rank_zero zero(true, 1, make_scheduler(rung::asha_type::stopping, 8));  // rungs 1, 2 and 4
+  zero.hellos();
+  const auto starts = rank_zero::only<wire::start>(zero.outbox());
+  REQUIRE(starts.size() == 2);
+  for (const auto& [rank, start] : starts) CHECK(start.continues_below == 1.0);
+  const auto [rank, start] = starts[0];
+  zero.report(rank, start.trial, 1.0, 0.3);
+  auto decisions = rank_zero::only<wire::decision_reply>(zero.outbox());
+  REQUIRE(decisions.size() == 1);
+  CHECK(decisions[0].second.outcome == rung::decision::continue_trial);
+  CHECK(decisions[0].second.continues_below == 2.0);
+  zero.report(rank, start.trial, 2.0, 0.2);
+  decisions = rank_zero::only<wire::decision_reply>(zero.outbox());
+  REQUIRE(decisions.size() == 1);
+  CHECK(decisions[0].second.continues_below == 4.0);
+  zero.report(rank, start.trial, 3.0, 0.1, false);
+  CHECK(zero.outbox().empty());
+  const auto& record = zero.coordinator.session().trial(start.trial);
+  CHECK(record.last_resource == 3.0);  // recorded as any report
+  CHECK(record.iterations == 3);
+  CHECK_FALSE(zero.coordinator.failure());
 }
 
-TEST_CASE("worker host: what it cannot take from rank 0 goes back as an error naming the field") {
-  worker_rank worker;
-  (void)worker.next();  // hello
-  SUBCASE("a configuration the space rejects") {
-    worker.from_rank_0(R"({"type":"start","trial":4,"slot":0,"config":{"x":7,"optimiser":"sgd"},"resume_from":0})");
-    const auto error = std::get<wire::error>(worker.next());
-    CHECK(error.message.starts_with("from rank 0: start message for trial 4: config: hyperparameter 'x'"));
-  }
-  SUBCASE("a decision for a trial it does not run") {
-    worker.from_rank_0(wire::encode_decision(9, rung::decision::continue_trial));
-    CHECK(std::get<wire::error>(worker.next()).message ==
-          "from rank 0: decision message: field trial = 9: no trial of this rank");
-  }
-  SUBCASE("a message that does not parse") {
-    worker.from_rank_0("{\"type\":");
-    CHECK(std::get<wire::error>(worker.next()).message.starts_with("from rank 0: message does not parse"));
-  }
-  worker.from_rank_0(wire::encode_shutdown("rank 2: gone"));
-  CHECK(std::holds_alternative<wire::goodbye>(worker.next()));
-  CHECK(worker.host.shutdown_error() == "rank 2: gone");
+TEST_CASE("coordinator: a refused report the trial did not wait for fails it; what it reports after is not recorded") {
+  rank_zero zero(true, 1, make_scheduler(rung::asha_type::stopping, 8));
+  zero.hellos();
+  const auto [rank, start] = rank_zero::only<wire::start>(zero.outbox())[0];
+  zero.report(rank, start.trial, 1.0, 0.3);
+  (void)zero.outbox();
+  zero.report(rank, start.trial, 1.5, 0.3, false);  // ASHA takes whole resources only
+  auto refused = rank_zero::only<wire::refused>(zero.outbox());
+  REQUIRE(refused.size() == 1);
+  CHECK_FALSE(refused[0].second.awaited);
+  const auto reason = refused[0].second.message;
+  CHECK(reason.find("whole number") != std::string::npos);
+  zero.report(rank, start.trial, 1.7, 0.3, false);
+  CHECK(zero.outbox().empty());
+  zero.report(rank, start.trial, 2.0, 0.3);  // sent before the refusal arrived: refused too
+  refused = rank_zero::only<wire::refused>(zero.outbox());
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].second.awaited);
+  CHECK(refused[0].second.message == reason);
+  CHECK(zero.coordinator.session().trial(start.trial).last_resource == 1.0);
+  zero.from(rank, wire::encode_returned(start.trial));  // it returned without calling report() again
+  const auto& record = zero.coordinator.session().trial(start.trial);
+  CHECK(record.status == rung::trial_status::failed);
+  CHECK(record.error == reason);
+  const auto next = rank_zero::only<wire::start>(zero.outbox());
+  REQUIRE(next.size() == 1);  // its slot takes a new trial
+  CHECK(next[0].first == rank);
+  CHECK_FALSE(zero.coordinator.failure());
 }
 
-TEST_CASE("worker host: a shutdown stops a paused trial, which returns without a word, then goodbye") {
-  worker_rank worker;
-  (void)worker.next();
-  worker.start(0);
-  (void)std::get<wire::report>(worker.next());
-  worker.from_rank_0(wire::encode_pause(0));
-  worker.from_rank_0(wire::encode_shutdown("rank 0: abandoned"));
-  CHECK(std::holds_alternative<wire::goodbye>(worker.next()));  // no returned: rank 0 reads no more
-  CHECK(worker.trial.decisions == std::vector{rung::decision::stop_trial});
+TEST_CASE("coordinator: a report that did not wait, answered other than CONTINUE, abandons the tuning, naming the rank") {
+  rank_zero zero;  // promotion: every trial pauses at epoch 1
+  zero.hellos();
+  const auto [rank, start] = rank_zero::only<wire::start>(zero.outbox())[0];
+  zero.report(rank, start.trial, 1.0, 0.3, false);
+  const auto error = zero.shutdown_error();
+  CHECK(error.starts_with("rank " + std::to_string(rank) + ": report message: trial " + std::to_string(start.trial) +
+                          " went on at epoch = 1 without waiting"));
+  CHECK(error.find("answered PAUSE") != std::string::npos);
+  CHECK(zero.coordinator.failure());
 }
 
 }  // namespace test_mpi_coordinator

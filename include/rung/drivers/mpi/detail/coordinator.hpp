@@ -8,6 +8,8 @@
 // callable has returned. A trial paused in memory can resume only on its own
 // rank: next() is asked, through the scheduler's resume_filter, for trials
 // paused on a rank with a free slot (checkpoint mode: any rank, any trial).
+// A report the trial did not wait for (below the scheduler's promise,
+// continues_below) is answered only if it is refused.
 // Bad input from a rank (a message that does not parse, a report for a
 // trial it does not run, a refused hello) abandons the tuning with an error
 // naming the rank and the field: the journal keeps everything up to then.
@@ -30,6 +32,7 @@
 #include "rung/drivers/detail/journal_replay.hpp"
 #include "rung/drivers/detail/tuning_session.hpp"
 #include "rung/drivers/mpi/detail/rank_slots.hpp"
+#include "rung/drivers/mpi/detail/trial_runs.hpp"
 #include "rung/drivers/mpi/detail/wire.hpp"
 #include "rung/experiment_description.hpp"
 #include "rung/results/status_table.hpp"
@@ -161,26 +164,6 @@ class mpi_coordinator {
   }
 
  private:
-  enum class run_state : std::uint8_t {
-    running,
-    paused,     // in memory on its rank, holding no slot
-    returning,  // told to stop, or to pause in checkpoint mode: its callable is returning
-  };
-  struct relaunch_request {
-    slot kept;
-    double from_resource = 0.0;
-  };
-  // A callable that has not returned yet.
-  struct run {
-    int rank = 0;
-    std::int64_t local = 0;          // its slot on that rank (reporter::worker())
-    run_state state = run_state::running;
-    std::optional<slot> held;        // the slot it counts against (another rank's when lent)
-    std::optional<relaunch_request> relaunch;  // resumed before it returned from a checkpoint pause
-    double running_since = 0.0;
-    double worked_before = 0.0;      // worker seconds before the last pause
-  };
-
   [[nodiscard]] static std::size_t rank_index(int rank) { return static_cast<std::size_t>(rank); }
 
   static bool said_goodbye(std::string_view text, const std::string& where) {
@@ -192,25 +175,6 @@ class mpi_coordinator {
   }
 
   void send(int rank, std::string text) { outbox_.push_back({rank, std::move(text)}); }
-
-  [[nodiscard]] double worked(const run& trial_run, double now) const {
-    return trial_run.worked_before + (trial_run.state == run_state::paused ? 0.0 : now - trial_run.running_since);
-  }
-
-  // The trial's callable, which `rank` says it runs.
-  run& owned(int rank, trial_id id, std::string_view what) {
-    const auto found = runs_.find(id);
-    if (found == runs_.end() || found->second.rank != rank) {
-      throw std::invalid_argument(
-          "rank " + to_text(rank) + ": " + std::string(what) + " message: field trial = " + to_text(id) +
-          (found == runs_.end() ? ": no rank runs that trial" : ": it runs on rank " + to_text(found->second.rank)));
-    }
-    if (found->second.state == run_state::paused) {
-      throw std::invalid_argument("rank " + to_text(rank) + ": " + std::string(what) + " message: field trial = " +
-                                  to_text(id) + ": the trial is paused in memory there and was not resumed");
-    }
-    return found->second;
-  }
 
   void handle(int rank, const std::string& where, const wire::hello& hello, double now) {
     if (said_hello_[rank_index(rank)]) throw std::invalid_argument(where + ": hello message: said hello twice");
@@ -237,34 +201,53 @@ class mpi_coordinator {
   }
 
   void handle(int rank, const std::string& where, const wire::report& report, double now) {
-    auto& trial_run = owned(rank, report.trial, "report");
+    auto& trial_run = owned_by(runs_, rank, report.trial, "report");
     if (report.metrics.size() != session_.options().metric_names.size()) {
       throw std::invalid_argument(where + ": report message: field metrics has " + to_text(report.metrics.size()) +
                                   " values: the tuner records " + to_text(session_.options().metric_names.size()));
     }
+    if (trial_run.refusal) {  // what it reported after the refused report is not recorded
+      if (report.awaited) send(rank, wire::encode_refused(report.trial, *trial_run.refusal));
+      return;
+    }
     decision outcome{};
     try {
-      outcome = session_.report(report.trial, report.resource, report.metrics, worked(trial_run, now), now);
+      outcome = session_.report(report.trial, report.resource, report.metrics, trial_run.worked(now), now);
     } catch (const std::exception& refusal) {  // as in the tuner, the trial's report() throws it
-      send(rank, wire::encode_refused(report.trial, refusal.what()));
+      if (!report.awaited) trial_run.refusal = refusal.what();
+      send(rank, wire::encode_refused(report.trial, refusal.what(), report.awaited));
       return;
+    }
+    // A trial that went on cannot stop or pause where it reported: only the
+    // tuning's end (a stop to every trial) may answer it otherwise.
+    if (!report.awaited && outcome != decision::continue_trial && session_.stopping_reason(now).empty()) {
+      throw std::logic_error(where + ": report message: trial " + to_text(report.trial) + " went on at " +
+                             std::string(session_.scheduler().resource_attr()) + " = " + to_text(report.resource) +
+                             " without waiting, below the scheduler's continues_below(), but scheduler '" +
+                             session_.scheduler().variant() + "' answered " + std::string(to_string(outcome)));
     }
     const bool paused = outcome == decision::pause_trial && settings_.pause_in_memory;
     if (paused) {
-      trial_run.worked_before = worked(trial_run, now);
+      trial_run.worked_before = trial_run.worked(now);
       trial_run.state = run_state::paused;
       release(trial_run);
       send(rank, wire::encode_pause(report.trial));
     } else {
       if (outcome != decision::continue_trial) trial_run.state = run_state::returning;
-      send(rank, wire::encode_decision(report.trial, outcome));
+      if (report.awaited) {
+        send(rank, wire::encode_decision(report.trial, outcome, session_.scheduler().continues_below(report.trial)));
+      }
     }
     if (paused || (!stopping_ && !session_.stopping_reason(now).empty())) fill(now);
   }
 
-  void handle(int rank, const std::string& /*where*/, const wire::returned& returned, double now) {
-    auto& trial_run = owned(rank, returned.trial, "returned");
-    const double worker_time = worked(trial_run, now);
+  void handle(int rank, const std::string& where, const wire::returned& returned, double now) {
+    auto& trial_run = owned_by(runs_, rank, returned.trial, "returned");
+    if (trial_run.refusal) {  // it returned before a report() could throw the refusal
+      handle(rank, where, wire::failed{returned.trial, *trial_run.refusal}, now);
+      return;
+    }
+    const double worker_time = trial_run.worked(now);
     const auto relaunch = trial_run.relaunch;
     release(trial_run);
     runs_.erase(returned.trial);
@@ -277,8 +260,8 @@ class mpi_coordinator {
   }
 
   void handle(int rank, const std::string& /*where*/, const wire::failed& failed, double now) {
-    auto& trial_run = owned(rank, failed.trial, "failed");
-    const double worker_time = worked(trial_run, now);
+    auto& trial_run = owned_by(runs_, rank, failed.trial, "failed");
+    const double worker_time = trial_run.worked(now);
     if (trial_run.relaunch) slots_.give_back(trial_run.relaunch->kept);  // it failed while saving: the kept slot goes back
     release(trial_run);
     runs_.erase(failed.trial);
@@ -338,16 +321,18 @@ class mpi_coordinator {
 
   void launch(trial_id id, double resume_from, slot where, double now) {
     const auto& record = session_.trial(id);
-    runs_[id] = run{.rank = where.rank,
+    runs_[id] = running_callable{.rank = where.rank,
                     .local = where.local,
                     .state = run_state::running,
                     .held = where,
                     .relaunch = std::nullopt,
                     .running_since = now,
-                    .worked_before = record.worker_time};
+                    .worked_before = record.worker_time,
+                    .refusal = std::nullopt};
     std::string config;
     session_.scheduler().space().append_json(config, record.config);
-    send(where.rank, wire::encode_start(id, where.local, config, resume_from, record.run_to));
+    send(where.rank, wire::encode_start(id, where.local, config, resume_from, record.run_to,
+                                        session_.scheduler().continues_below(id)));
   }
 
   void resume(trial_id id, double from_resource, double now) {
@@ -370,7 +355,8 @@ class mpi_coordinator {
     trial_run.held = held;
     trial_run.state = run_state::running;
     trial_run.running_since = now;
-    send(trial_run.rank, wire::encode_resume(id, trial_run.local, session_.trial(id).run_to));
+    send(trial_run.rank, wire::encode_resume(id, trial_run.local, session_.trial(id).run_to,
+                                             session_.scheduler().continues_below(id)));
   }
 
   // Tells every trial the tuning ends; paused ones are woken to return.
@@ -415,7 +401,7 @@ class mpi_coordinator {
     for (int rank = 1; rank < settings_.ranks; ++rank) send(rank, wire::encode_shutdown(error));
   }
 
-  void release(run& trial_run) {
+  void release(running_callable& trial_run) {
     if (trial_run.held) slots_.give_back(*std::exchange(trial_run.held, std::nullopt));
   }
 
@@ -431,7 +417,7 @@ class mpi_coordinator {
   coordinator_settings settings_;
   experiment_description description_;
   rank_slots slots_;
-  std::unordered_map<trial_id, run> runs_;
+  trial_runs runs_;
   std::vector<bool> said_hello_;
   std::vector<bool> said_goodbye_;
   std::vector<outgoing> outbox_;

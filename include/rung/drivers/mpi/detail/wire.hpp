@@ -7,13 +7,20 @@
 //
 //   worker rank -> rank 0                 rank 0 -> worker rank
 //   hello     slots, fingerprint          welcome   trials_dir
-//   report    trial, resource, metrics    start     trial, slot, config, resume_from, run_to
-//   returned  trial (its callable ended)  decision  trial, decision (CONTINUE, PAUSE: checkpoint and return, STOP)
-//   failed    trial, message              refused   trial, message (report() throws it: the trial fails)
+//   report    trial, resource, metrics,   start     trial, slot, config, resume_from, run_to, continues_below
+//             awaited                     decision  trial, decision (CONTINUE, PAUSE: checkpoint and return, STOP),
+//   returned  trial (its callable ended)            continues_below
+//   failed    trial, message              refused   trial, message, awaited (report() throws it: the trial fails)
 //   error     message (a message from     pause     trial (it stays in memory on its rank: report() waits)
-//             rank 0 it could not take)   resume    trial, slot, run_to (the paused trial's report() returns CONTINUE)
+//             rank 0 it could not take)   resume    trial, slot, run_to, continues_below (report() returns CONTINUE)
 //   goodbye   (after shutdown; the last)  stop      trial (the tuning ends: stop_requested; a paused trial's report() returns STOP)
 //                                         shutdown  error (empty: the tuning ended; else why it was abandoned)
+//
+// continues_below is the scheduler's promise (SchedulerWithDecisionPoints;
+// 0 or absent: none): a report below it goes out with awaited = false, and
+// report() returns CONTINUE at once. Rank 0 answers such a report only if it
+// refuses it: with a refused with awaited = false, which the trial's next
+// report() throws (at the tuning's end, every trial gets a stop anyway).
 #pragma once
 
 #include <charconv>
@@ -45,6 +52,7 @@ struct report {
   trial_id trial = 0;
   double resource = 0.0;
   std::vector<double> metrics;  // in tuner_options::metrics' order, NaN where not reported
+  bool awaited = true;          // false: below continues_below, the trial went on
 };
 struct returned {
   trial_id trial = 0;
@@ -69,14 +77,17 @@ struct start {
   json_value config;  // read through the space on arrival
   double resume_from = 0.0;
   std::optional<double> run_to;
+  double continues_below = 0.0;  // 0: every report waits for its answer
 };
 struct decision_reply {
   trial_id trial = 0;
   decision outcome = decision::continue_trial;
+  double continues_below = 0.0;
 };
 struct refused {
   trial_id trial = 0;
   std::string message;
+  bool awaited = true;  // false: the trial went on; its next report() throws it
 };
 struct pause {
   trial_id trial = 0;
@@ -85,6 +96,7 @@ struct resume {
   trial_id trial = 0;
   std::int64_t slot = 0;
   std::optional<double> run_to;
+  double continues_below = 0.0;
 };
 struct stop {
   trial_id trial = 0;
@@ -128,6 +140,13 @@ inline void field(std::string& out, std::string_view key, std::string_view value
 inline void field(std::string& out, std::string_view key, const std::optional<double>& value) {
   if (value) field(out, key, *value);
 }
+// Written only when it says something: a promise above 0, an unawaited message.
+inline void promise(std::string& out, double continues_below) {
+  if (continues_below > 0) field(out, "continues_below", continues_below);
+}
+inline void unawaited(std::string& out, bool awaited) {
+  if (!awaited) out += ",\"awaited\":false";
+}
 }  // namespace encode
 
 // The fingerprint travels as a string: JSON integers stop at 2^63.
@@ -137,8 +156,10 @@ inline std::string encode_hello(std::int64_t slots, std::uint64_t fingerprint) {
   encode::field(out, "fingerprint", to_text(fingerprint));
   return out + '}';
 }
-inline std::string encode_report(trial_id trial, double resource, std::span<const double> metrics) {
+inline std::string encode_report(trial_id trial, double resource, std::span<const double> metrics,
+                                 bool awaited = true) {
   auto out = encode::open("report");
+  encode::unawaited(out, awaited);
   encode::field(out, "trial", trial);
   encode::field(out, "resource", resource);
   out += ",\"metrics\":[";
@@ -173,7 +194,7 @@ inline std::string encode_welcome(std::string_view trials_dir) {
 }
 // config_json: the space's append_json of the configuration.
 inline std::string encode_start(trial_id trial, std::int64_t slot, std::string_view config_json, double resume_from,
-                                const std::optional<double>& run_to) {
+                                const std::optional<double>& run_to, double continues_below = 0.0) {
   auto out = encode::open("start");
   encode::field(out, "trial", trial);
   encode::field(out, "slot", slot);
@@ -181,18 +202,22 @@ inline std::string encode_start(trial_id trial, std::int64_t slot, std::string_v
   out += config_json;
   encode::field(out, "resume_from", resume_from);
   encode::field(out, "run_to", run_to);
+  encode::promise(out, continues_below);
   return out + '}';
 }
-inline std::string encode_decision(trial_id trial, decision outcome) {
+// continues_below goes with a CONTINUE only: a trial told anything else reports no more.
+inline std::string encode_decision(trial_id trial, decision outcome, double continues_below = 0.0) {
   auto out = encode::open("decision");
   encode::field(out, "trial", trial);
   encode::field(out, "decision", to_string(outcome));
+  if (outcome == decision::continue_trial) encode::promise(out, continues_below);
   return out + '}';
 }
-inline std::string encode_refused(trial_id trial, std::string_view message) {
+inline std::string encode_refused(trial_id trial, std::string_view message, bool awaited = true) {
   auto out = encode::open("refused");
   encode::field(out, "trial", trial);
   encode::field(out, "message", message);
+  encode::unawaited(out, awaited);
   return out + '}';
 }
 inline std::string encode_pause(trial_id trial) {
@@ -200,11 +225,13 @@ inline std::string encode_pause(trial_id trial) {
   encode::field(out, "trial", trial);
   return out + '}';
 }
-inline std::string encode_resume(trial_id trial, std::int64_t slot, const std::optional<double>& run_to) {
+inline std::string encode_resume(trial_id trial, std::int64_t slot, const std::optional<double>& run_to,
+                                 double continues_below = 0.0) {
   auto out = encode::open("resume");
   encode::field(out, "trial", trial);
   encode::field(out, "slot", slot);
   encode::field(out, "run_to", run_to);
+  encode::promise(out, continues_below);
   return out + '}';
 }
 inline std::string encode_stop(trial_id trial) {
@@ -236,6 +263,10 @@ inline std::string type_of(const json_value& message, const std::string& where) 
 }
 inline trial_id trial(json_fields& fields) { return fields.required(fields.integer("trial", 0, std::numeric_limits<std::int64_t>::max()), "trial"); }
 inline std::string message(json_fields& fields) { return fields.required(fields.text("message"), "message"); }
+inline bool awaited(json_fields& fields) { return fields.boolean("awaited").value_or(true); }
+inline double promise(json_fields& fields) {
+  return fields.number("continues_below", 0.0, std::numeric_limits<double>::infinity()).value_or(0.0);
+}
 }  // namespace decode
 
 // What a worker rank sent; `where` ("rank 2") names it in errors, which name the field too.
@@ -254,7 +285,8 @@ inline from_worker decode_from_worker(std::string_view text, const std::string& 
     }
     out = hello{fields.required(fields.integer("slots", 1, 1'000'000), "slots"), value};
   } else if (type == "report") {
-    report parsed{decode::trial(fields), fields.required(fields.number("resource"), "resource"), {}};
+    report parsed{decode::trial(fields), fields.required(fields.number("resource"), "resource"), {},
+                  decode::awaited(fields)};
     const auto* metrics = fields.raw("metrics");
     if (metrics == nullptr || !metrics->is_array()) {
       fields.bad("metrics", metrics ? *metrics : json_value(), "must be an array of numbers");
@@ -289,7 +321,8 @@ inline to_worker decode_to_worker(std::string_view text, const std::string& wher
     out = welcome{fields.required(fields.text("trials_dir"), "trials_dir")};
   } else if (type == "start") {
     start parsed{decode::trial(fields), fields.required(fields.integer("slot", 0, 1'000'000), "slot"), {},
-                 fields.required(fields.number("resume_from"), "resume_from"), fields.number("run_to")};
+                 fields.required(fields.number("resume_from"), "resume_from"), fields.number("run_to"),
+                 decode::promise(fields)};
     const auto* config = fields.raw("config");
     if (config == nullptr || !config->is_object()) {
       fields.bad("config", config ? *config : json_value(), "must be a JSON object");
@@ -299,14 +332,14 @@ inline to_worker decode_to_worker(std::string_view text, const std::string& wher
   } else if (type == "decision") {
     const auto trial = decode::trial(fields);
     const auto spelt = fields.required(fields.word("decision", {"CONTINUE", "PAUSE", "STOP"}), "decision");
-    out = decision_reply{trial, *decision_from_string(spelt)};
+    out = decision_reply{trial, *decision_from_string(spelt), decode::promise(fields)};
   } else if (type == "refused") {
-    out = refused{decode::trial(fields), decode::message(fields)};
+    out = refused{decode::trial(fields), decode::message(fields), decode::awaited(fields)};
   } else if (type == "pause") {
     out = pause{decode::trial(fields)};
   } else if (type == "resume") {
     out = resume{decode::trial(fields), fields.required(fields.integer("slot", 0, 1'000'000), "slot"),
-                 fields.number("run_to")};
+                 fields.number("run_to"), decode::promise(fields)};
   } else if (type == "stop") {
     out = stop{decode::trial(fields)};
   } else if (type == "shutdown") {

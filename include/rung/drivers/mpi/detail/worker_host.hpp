@@ -3,7 +3,8 @@
 // sends. Trials run in this process: blocking ones on a thread pool (a
 // paused one keeps its thread, parked inside report()), coroutines on the
 // rank's io_context, which the transport's loop polls. A report goes to
-// rank 0 and the trial waits for the decision; a trial paused in memory
+// rank 0 and the trial waits for the decision, unless the scheduler promised
+// to let it go on (continues_below, in wire.hpp); a trial paused in memory
 // waits on until rank 0 resumes or stops it.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -52,7 +54,7 @@ class mpi_worker_host final : public trial_host {
   mpi_worker_host(const Space& space, F trial, boost::asio::io_context& io, std::int64_t slots,
                   std::uint64_t fingerprint, std::span<const std::string> metric_names, std::size_t scheduler_metric)
       : space_(space), trial_(trial), io_(io), metrics_(metric_names, scheduler_metric),
-        metric_names_(metric_names.begin(), metric_names.end()) {
+        metric_names_(metric_names.begin(), metric_names.end()), scheduler_metric_(scheduler_metric) {
     outbox_.push_back(wire::encode_hello(slots, fingerprint));
   }
 
@@ -103,7 +105,7 @@ class mpi_worker_host final : public trial_host {
     auto& run = static_cast<invocation&>(info);
     const auto values = metrics_.resolve(metrics);  // an unknown metric fails the trial, as in the tuner
     std::unique_lock lock(mutex_);
-    if (!send_report(run, resource, values)) return decision::stop_trial;
+    if (const auto at_once = send_report(run, resource, values)) return *at_once;
     // Spin, then block: the answer usually comes within a round trip, and
     // waking a blocked thread costs more than that on a virtual machine.
     const auto spin_until = std::chrono::steady_clock::now() + answer_spin;
@@ -122,7 +124,7 @@ class mpi_worker_host final : public trial_host {
     {
       const auto values = metrics_.resolve(metrics);
       const std::lock_guard lock(mutex_);
-      if (!send_report(run, resource, values)) co_return decision::stop_trial;
+      if (const auto at_once = send_report(run, resource, values)) co_return *at_once;
     }
     for (;;) {  // a wait is cut short by the answer, and by a stop (cancellation) that brings none
       boost::system::error_code cancelled;
@@ -141,7 +143,8 @@ class mpi_worker_host final : public trial_host {
   struct invocation : trial_invocation_info {
     config_type config;
     std::optional<decision> answer;   // rank 0's answer to the report the trial waits on
-    std::optional<std::string> refusal;  // rank 0 refused the report: report() throws it
+    std::optional<std::string> refusal;  // rank 0 refused a report: report() throws it
+    double continues_below = 0.0;     // the scheduler's promise: reports below it need no answer
     bool waiting = false;             // inside report(), for an answer or paused
     bool paused = false;              // in memory: rank 0 answers no more until it resumes or stops it
     std::condition_variable woken;                             // blocking trials
@@ -155,13 +158,20 @@ class mpi_worker_host final : public trial_host {
     outbox_ready_.notify_one();
   }
 
-  // Under mutex_. False: the tuning is over, the trial is told to stop here.
-  bool send_report(invocation& run, double resource, std::span<const double> values) {
-    if (shut_down_) return false;
+  // Under mutex_: sends the report, or throws rank 0's refusal of an earlier
+  // one. Returns the answer when there is none to wait for: STOP once the
+  // tuning is over, CONTINUE where the scheduler promised it. A report it
+  // could refuse (the resource), or fail on (a NaN), or one after a stop, waits.
+  std::optional<decision> send_report(invocation& run, double resource, std::span<const double> values) {
+    if (auto refusal = std::exchange(run.refusal, std::nullopt)) throw std::invalid_argument(*refusal);
+    if (shut_down_) return decision::stop_trial;
+    const bool promised = std::isfinite(resource) && resource > 0 && resource < run.continues_below &&
+                          !std::isnan(values[scheduler_metric_]) && !run.stop_requested;
+    post(wire::encode_report(run.trial, resource, values, !promised));
+    if (promised) return decision::continue_trial;
     run.answer.reset();
     run.waiting = true;
-    post(wire::encode_report(run.trial, resource, values));
-    return true;
+    return std::nullopt;
   }
 
   decision take_answer(invocation& run) {
@@ -204,6 +214,7 @@ class mpi_worker_host final : public trial_host {
     run->worker = static_cast<std::size_t>(message.slot);
     run->resume_from = message.resume_from;
     run->run_to = message.run_to;
+    run->continues_below = message.continues_below;
     run->trials_dir = &trials_dir_;
     invocations_.emplace(message.trial, run);
     if constexpr (coroutine_trials) {
@@ -221,9 +232,18 @@ class mpi_worker_host final : public trial_host {
     }
   }
 
-  void handle(wire::decision_reply message) { answer(waiting_trial(message.trial, "decision"), message.outcome); }
+  void handle(wire::decision_reply message) {
+    auto& run = waiting_trial(message.trial, "decision");
+    if (message.outcome == decision::continue_trial) run.continues_below = message.continues_below;
+    answer(run, message.outcome);
+  }
 
   void handle(wire::refused message) {
+    if (!message.awaited) {  // the trial went on; rank 0 fails it if it returns first
+      const auto found = invocations_.find(message.trial);
+      if (found != invocations_.end()) found->second->refusal = std::move(message.message);
+      return;
+    }
     auto& run = waiting_trial(message.trial, "refused");
     run.refusal = std::move(message.message);
     answer(run, decision::stop_trial);
@@ -236,6 +256,7 @@ class mpi_worker_host final : public trial_host {
     auto& run = waiting_trial(message.trial, "resume");
     run.worker = static_cast<std::size_t>(message.slot);
     run.run_to = message.run_to;
+    run.continues_below = message.continues_below;
     answer(run, decision::continue_trial);
   }
 
@@ -304,6 +325,7 @@ class mpi_worker_host final : public trial_host {
   boost::asio::io_context& io_;
   metric_resolver metrics_;
   std::vector<std::string> metric_names_;
+  std::size_t scheduler_metric_;
   std::filesystem::path trials_dir_;
 
   mutable std::mutex mutex_;  // guards everything below; trial threads and the transport share it
