@@ -41,7 +41,8 @@ struct sent {
 
 // Two worker ranks (1 and 2) of `slots` slots each around an ASHA that pauses at 1 and ends at 2.
 struct rank_zero {
-  explicit rank_zero(bool pause_in_memory = true, std::int64_t slots = 1, scheduler_type made = make_scheduler())
+  explicit rank_zero(bool pause_in_memory = true, std::int64_t slots = 1, scheduler_type made = make_scheduler(),
+                     bool await_every_report = false)
       : scheduler(std::move(made)),
         coordinator(scheduler, recorder,
                     rung::detail::session_options{{"loss"}, 0, rung::stop_criterion{.max_num_trials_started = 20}, 1},
@@ -49,7 +50,8 @@ struct rank_zero {
                                                        .slots_per_rank = slots,
                                                        .fingerprint = fingerprint,
                                                        .pause_in_memory = pause_in_memory,
-                                                       .trials_dir = "/shared/trials"}) {
+                                                       .trials_dir = "/shared/trials",
+                                                       .await_every_report = await_every_report}) {
     coordinator.begin({});
   }
 
@@ -355,6 +357,19 @@ TEST_CASE("coordinator: starts and CONTINUEs carry the scheduler's promise; a re
   CHECK(record.last_resource == 3.0);  // recorded as any report
   CHECK(record.iterations == 3);
   CHECK_FALSE(zero.coordinator.failure());
+}
+
+TEST_CASE("coordinator: with await_every_report, no start, resume or CONTINUE carries a promise") {
+  rank_zero zero(true, 1, make_scheduler(rung::asha_type::stopping, 8), true);
+  zero.hellos();
+  const auto starts = rank_zero::only<wire::start>(zero.outbox());
+  REQUIRE(starts.size() == 2);
+  for (const auto& [rank, start] : starts) CHECK(start.continues_below == 0.0);
+  zero.report(starts[0].first, starts[0].second.trial, 1.0, 0.1);  // the first at rung 1 goes on
+  const auto decisions = rank_zero::only<wire::decision_reply>(zero.outbox());
+  REQUIRE(decisions.size() == 1);
+  CHECK(decisions[0].second.outcome == rung::decision::continue_trial);
+  CHECK(decisions[0].second.continues_below == 0.0);
 }
 
 TEST_CASE("coordinator: a refused report the trial did not wait for fails it; what it reports after is not recorded") {

@@ -179,6 +179,25 @@ TEST_CASE("worker host: below the scheduler's promise a report goes out unawaite
                                               rung::decision::continue_trial, rung::decision::stop_trial});
 }
 
+TEST_CASE("worker host: a trial that keeps reporting below the promise waits after 64 unawaited reports") {
+  worker_rank worker;
+  (void)worker.next();
+  worker.trial.metrics = std::vector<double>(66, 0.5);
+  worker.start(5, 1000.0);
+  for (int epoch = 1; epoch <= 64; ++epoch) {
+    CAPTURE(epoch);
+    CHECK_FALSE(std::get<wire::report>(worker.next()).awaited);
+  }
+  const auto waits = std::get<wire::report>(worker.next());
+  CHECK(waits.resource == 65.0);
+  CHECK(waits.awaited);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(worker.host.take_outbox().empty());
+  worker.from_rank_0(wire::encode_decision(5, rung::decision::continue_trial, 1000.0));
+  CHECK_FALSE(std::get<wire::report>(worker.next()).awaited);  // the count starts again
+  CHECK(std::get<wire::returned>(worker.next()).trial == 5);
+}
+
 TEST_CASE("worker host: rank 0's refusal of a report the trial did not wait for is thrown by its next report()") {
   worker_rank worker;
   (void)worker.next();

@@ -194,6 +194,17 @@ TEST_CASE("mpi_tuner: rank 0 refuses a rank whose configuration space differs, n
   }
 }
 
+TEST_CASE("mpi_tuner: options out of range are refused on every rank, naming the field and the value") {
+  const auto settings = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 4}});
+  CHECK_THROWS_WITH_AS(rung::mpi_tuner(promotion_asha(1), {.tuning = settings, .workers_per_rank = 0}),
+                       doctest::Contains("mpi_tuner_options.workers_per_rank = 0: must be from 1 to"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      rung::mpi_tuner(promotion_asha(1), {.tuning = settings, .rank_0_idle_nap = std::chrono::microseconds(-1)}),
+      "mpi_tuner_options.rank_0_idle_nap = -1 us: must be from 0 to 1 s", std::invalid_argument);
+  CHECK_NOTHROW(rung::mpi_tuner(promotion_asha(1), {.tuning = settings, .rank_0_idle_nap = std::chrono::seconds(1)}));
+}
+
 TEST_CASE("mpi_tuner: one rank alone is refused: there would be no worker") {
   rung::mpi_tuner tuner(promotion_asha(1), {.tuning = quiet({.stop_criterion = rung::stop_criterion{
                                                                  .max_num_trials_started = 4}})},
@@ -303,7 +314,8 @@ TEST_CASE("mpi_tuner: SIGTERM to rank 0 stops every rank's trials; the experimen
         .tuning = quiet({.stop_criterion = rung::stop_criterion{.max_num_trials_started = 24},
                          .name = name,
                          .resume = resume,
-                         .handle_signals = true})};
+                         .handle_signals = true}),
+        .rank_0_idle_nap = std::chrono::microseconds(20)};  // the napping loop sees the signal too
   };
   const auto trial = [](bool signal_rank_0, long pid) {
     return [signal_rank_0, pid](const config& c, rung::reporter& reporter) {

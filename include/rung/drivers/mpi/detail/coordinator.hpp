@@ -46,6 +46,7 @@ struct coordinator_settings {
   std::uint64_t fingerprint = 0;   // of rank 0's space and scheduler
   bool pause_in_memory = true;     // paused trials wait on their rank (else they checkpoint and return)
   std::string trials_dir;          // where trials keep their directories: shared by the ranks in checkpoint mode
+  bool await_every_report = false;  // true: no trial is sent the scheduler's promise (continues_below)
   double print_update_interval = 0.0;  // seconds between status tables; 0: none
   double results_update_interval = 10.0;
   std::ostream* log = nullptr;
@@ -235,7 +236,7 @@ class mpi_coordinator {
     } else {
       if (outcome != decision::continue_trial) trial_run.state = run_state::returning;
       if (report.awaited) {
-        send(rank, wire::encode_decision(report.trial, outcome, session_.scheduler().continues_below(report.trial)));
+        send(rank, wire::encode_decision(report.trial, outcome, promise_for(report.trial)));
       }
     }
     if (paused || (!stopping_ && !session_.stopping_reason(now).empty())) fill(now);
@@ -315,6 +316,10 @@ class mpi_coordinator {
     return session_.next(now);
   }
 
+  [[nodiscard]] double promise_for(trial_id id) const {
+    return settings_.await_every_report ? 0.0 : session_.scheduler().continues_below(id);
+  }
+
   [[nodiscard]] bool asks_with_filter() const noexcept {
     return session_.scheduler().filters_resumes() && settings_.pause_in_memory;
   }
@@ -332,7 +337,7 @@ class mpi_coordinator {
     std::string config;
     session_.scheduler().space().append_json(config, record.config);
     send(where.rank, wire::encode_start(id, where.local, config, resume_from, record.run_to,
-                                        session_.scheduler().continues_below(id)));
+                                        promise_for(id)));
   }
 
   void resume(trial_id id, double from_resource, double now) {
@@ -356,7 +361,7 @@ class mpi_coordinator {
     trial_run.state = run_state::running;
     trial_run.running_since = now;
     send(trial_run.rank, wire::encode_resume(id, trial_run.local, session_.trial(id).run_to,
-                                             session_.scheduler().continues_below(id)));
+                                             promise_for(id)));
   }
 
   // Tells every trial the tuning ends; paused ones are woken to return.

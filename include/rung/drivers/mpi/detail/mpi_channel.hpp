@@ -9,13 +9,15 @@
 // queue of its own; polling keeps the decision core on one thread with no
 // lock. poll_pacing bounds what polling costs: back to back (yielding the
 // core) while messages come, then, after spin_for without one, a nap
-// between polls (rank 0 20 us, worker ranks 100 us), so that an idle rank
-// costs almost no CPU and a message waits at most a nap plus one poll (on a
+// between polls (worker ranks 100 us; rank 0 none by default, see
+// mpi_tuner_options::rank_0_idle_nap), so that an idle worker rank costs
+// almost no CPU and a message waits at most a nap plus one poll (on a
 // worker rank, a trial's report goes at once: its thread wakes the loop,
 // which then polls without napping until the answer is in; the trial spins
-// up to 1 ms for it before it blocks). bench_mpi, 10 ms epochs, 2 ranks on 2
-// cores: utilisation 0.947 with 100 us naps everywhere and blocking trials,
-// 0.981 so.
+// up to 1 ms for it before it blocks). bench_mpi, 10 ms epochs, 8 ranks on
+// 2 cores: utilisation 0.935 - 0.946 with 100 us naps everywhere and
+// blocking trials, 0.983 - 0.988 with rank 0 napping 20 us, 0.989 - 0.992
+// with no nap (and reports below the scheduler's promise not awaited).
 #pragma once
 
 #include "rung/drivers/mpi/detail/mpi_c_api.hpp"  // first: <mpi.h> without its C++ bindings
@@ -102,15 +104,14 @@ class mpi_channel {
 class poll_pacing {
  public:
   static constexpr std::chrono::microseconds spin_for{200};
-  // Rank 0 naps shorter: every report waits for its nap to end, and one
-  // process polling every 20 us costs little; a worker rank's loop wakes at
+  // Rank 0's nap is mpi_tuner_options::rank_0_idle_nap (by default none:
+  // every report would wait for it to end); a worker rank's loop wakes at
   // once for its trials' messages, and polls without napping while a trial
   // waits for an answer.
-  static constexpr std::chrono::microseconds rank_0_idle_sleep{20};
   static constexpr std::chrono::microseconds worker_idle_sleep{100};
 
   // Linux lets a sleep overrun by the thread's timer slack, 50 us by
-  // default: more than rank 0's whole nap, on every poll. The loop's thread
+  // default: more than a 20 us nap, on every poll. The loop's thread
   // sleeps to 1 us while it paces, and gets its own slack back after.
   explicit poll_pacing(std::chrono::microseconds idle_sleep = worker_idle_sleep) noexcept : idle_sleep_(idle_sleep) {
 #ifdef __linux__
@@ -132,7 +133,7 @@ class poll_pacing {
   void idle(Sleep&& sleep) const {
     if (std::chrono::steady_clock::now() - last_busy_ < spin_for) {
       std::this_thread::yield();
-    } else {
+    } else if (idle_sleep_ > std::chrono::microseconds::zero()) {
       sleep(idle_sleep_);
     }
   }

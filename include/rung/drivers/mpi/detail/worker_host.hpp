@@ -139,12 +139,16 @@ class mpi_worker_host final : public trial_host {
 
  private:
   static constexpr std::chrono::microseconds answer_spin{1000};
+  // Flow control: a trial that reports faster than rank 0 takes them waits
+  // at every 65th report, so that no more than this many are in flight.
+  static constexpr std::size_t max_unawaited_in_a_row = 64;
 
   struct invocation : trial_invocation_info {
     config_type config;
     std::optional<decision> answer;   // rank 0's answer to the report the trial waits on
     std::optional<std::string> refusal;  // rank 0 refused a report: report() throws it
     double continues_below = 0.0;     // the scheduler's promise: reports below it need no answer
+    std::size_t unawaited_in_a_row = 0;
     bool waiting = false;             // inside report(), for an answer or paused
     bool paused = false;              // in memory: rank 0 answers no more until it resumes or stops it
     std::condition_variable woken;                             // blocking trials
@@ -161,13 +165,16 @@ class mpi_worker_host final : public trial_host {
   // Under mutex_: sends the report, or throws rank 0's refusal of an earlier
   // one. Returns the answer when there is none to wait for: STOP once the
   // tuning is over, CONTINUE where the scheduler promised it. A report it
-  // could refuse (the resource), or fail on (a NaN), or one after a stop, waits.
+  // could refuse (the resource), or fail on (a NaN), or one after a stop,
+  // waits; so does one after max_unawaited_in_a_row that did not.
   std::optional<decision> send_report(invocation& run, double resource, std::span<const double> values) {
     if (auto refusal = std::exchange(run.refusal, std::nullopt)) throw std::invalid_argument(*refusal);
     if (shut_down_) return decision::stop_trial;
     const bool promised = std::isfinite(resource) && resource > 0 && resource < run.continues_below &&
-                          !std::isnan(values[scheduler_metric_]) && !run.stop_requested;
+                          !std::isnan(values[scheduler_metric_]) && !run.stop_requested &&
+                          run.unawaited_in_a_row < max_unawaited_in_a_row;
     post(wire::encode_report(run.trial, resource, values, !promised));
+    run.unawaited_in_a_row = promised ? run.unawaited_in_a_row + 1 : 0;
     if (promised) return decision::continue_trial;
     run.answer.reset();
     run.waiting = true;
