@@ -13,6 +13,8 @@
 // Bad input from a rank (a message that does not parse, a report for a
 // trial it does not run, a refused hello) abandons the tuning with an error
 // naming the rank and the field: the journal keeps everything up to then.
+// (One protocol state machine: split, its transitions would be read in two
+// files, so this one runs past 400 lines.)
 #pragma once
 
 #include <algorithm>
