@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ThreadSanitizer over the tests where threads meet: the tuner's event loop,
 # pause and resume (parked worker threads), the thread pool, signals, resume
-# and subprocess trials; with an MPI, the MPI driver's tests on 4 ranks too
+# and subprocess trials, the MPI worker host's trial threads (in one process);
+# with an MPI, the MPI driver's tests on 4 ranks too
 # (a worker rank's trial threads spin and block beside its transport loop).
 # Kept out of scripts/test.sh so that the test command stays under 15
 # minutes on 2 cores (this build alone takes a few minutes there); run it
@@ -19,7 +20,7 @@ build=${RUNG_BUILD_DIR:-$root/build}/tsan
 "$root/scripts/install-deps.sh"
 
 # Only the areas that run threads; each must exist as tests/test_<area>.cpp.
-areas=(tuner tuner_pause blocking_pool signals resume subprocess_trial)
+areas=(tuner tuner_pause blocking_pool signals resume subprocess_trial mpi_worker_host)
 present=()
 for area in "${areas[@]}"; do [[ -f $root/tests/test_$area.cpp ]] && present+=("$area"); done
 area_list=$(IFS=';'; echo "${present[*]}")
