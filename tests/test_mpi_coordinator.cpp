@@ -119,6 +119,9 @@ TEST_CASE("wire: every message reads back as written, doubles bit for bit") {
   CHECK(start.run_to == 4.0);
   CHECK(wire::config_from_json(space, start.config, "here") == config);
 
+  CHECK(std::get<wire::welcome>(wire::decode_to_worker(wire::encode_welcome("/t", true), "r")).scratch);
+  CHECK_FALSE(std::get<wire::welcome>(wire::decode_to_worker(wire::encode_welcome("/t"), "r")).scratch);
+
   const auto failed = std::get<wire::failed>(wire::decode_from_worker(wire::encode_failed(3, "bad \"epoch\"\n"), "r"));
   CHECK(failed.message == "bad \"epoch\"\n");
   CHECK(std::get<wire::decision_reply>(wire::decode_to_worker(wire::encode_decision(5, rung::decision::pause_trial), "r"))

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <optional>
 #include <semaphore>
@@ -153,6 +154,27 @@ TEST_CASE("worker host: a shutdown stops a paused trial, which returns without a
   worker.from_rank_0(wire::encode_shutdown("rank 0: abandoned"));
   CHECK(std::holds_alternative<wire::goodbye>(worker.next()));  // no returned: rank 0 reads no more
   CHECK(worker.trial.decisions == std::vector{rung::decision::stop_trial});
+}
+
+TEST_CASE("worker host: a scratch trials directory (nothing recorded) is removed once the rank's trials returned") {
+  const auto trials_dir = std::filesystem::temp_directory_path() / "rung-test-worker-host-scratch";
+  for (const bool scratch : {true, false}) {
+    CAPTURE(scratch);
+    std::filesystem::remove_all(trials_dir);
+    std::filesystem::create_directories(trials_dir / "0" / "checkpoints");  // what a trial left there
+    worker_rank worker;
+    (void)worker.next();
+    worker.from_rank_0(wire::encode_welcome(trials_dir.string(), scratch));
+    worker.start(0);
+    (void)std::get<wire::report>(worker.next());
+    worker.from_rank_0(wire::encode_decision(0, rung::decision::stop_trial));
+    CHECK(std::get<wire::returned>(worker.next()).trial == 0);
+    CHECK(std::filesystem::exists(trials_dir));  // the tuning goes on until the shutdown
+    worker.from_rank_0(wire::encode_shutdown(""));
+    CHECK(std::holds_alternative<wire::goodbye>(worker.next()));
+    CHECK(std::filesystem::exists(trials_dir) == !scratch);
+  }
+  std::filesystem::remove_all(trials_dir);
 }
 
 TEST_CASE("worker host: below the scheduler's promise a report goes out unawaited and the trial goes on; at it, it waits") {

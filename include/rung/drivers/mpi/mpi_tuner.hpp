@@ -212,6 +212,7 @@ class mpi_tuner {
             .fingerprint = fingerprint(),
             .pause_in_memory = pause_in_memory,
             .trials_dir = (scratch ? scratch->path() : directory / "trials").string(),
+            .trials_dir_is_scratch = scratch.has_value(),
             .await_every_report = options_.await_every_report,
             .print_update_interval = tuning.print_update_interval,
             .results_update_interval = tuning.results_update_interval,

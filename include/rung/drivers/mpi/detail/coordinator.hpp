@@ -48,6 +48,7 @@ struct coordinator_settings {
   std::uint64_t fingerprint = 0;   // of rank 0's space and scheduler
   bool pause_in_memory = true;     // paused trials wait on their rank (else they checkpoint and return)
   std::string trials_dir;          // where trials keep their directories: shared by the ranks in checkpoint mode
+  bool trials_dir_is_scratch = false;  // nothing is recorded: the worker ranks remove it at the end
   bool await_every_report = false;  // true: no trial is sent the scheduler's promise (continues_below)
   double print_update_interval = 0.0;  // seconds between status tables; 0: none
   double results_update_interval = 10.0;
@@ -194,7 +195,7 @@ class mpi_coordinator {
     }
     said_hello_[rank_index(rank)] = true;
     if (std::count(said_hello_.begin() + 1, said_hello_.end(), true) < settings_.ranks - 1) return;
-    for (int to = 1; to < settings_.ranks; ++to) send(to, wire::encode_welcome(settings_.trials_dir));
+    for (int to = 1; to < settings_.ranks; ++to) send(to, wire::encode_welcome(settings_.trials_dir, settings_.trials_dir_is_scratch));
     started_ = true;
     next_print_ = now + settings_.print_update_interval;
     next_flush_ = now + settings_.results_update_interval;

@@ -6,7 +6,7 @@
 // domain. No MPI here: the coordinator and its tests speak these strings.
 //
 //   worker rank -> rank 0                 rank 0 -> worker rank
-//   hello     slots, fingerprint          welcome   trials_dir
+//   hello     slots, fingerprint          welcome   trials_dir, scratch (removed at the end)
 //   report    trial, resource, metrics,   start     trial, slot, config, resume_from, run_to, continues_below
 //             awaited                     decision  trial, decision (CONTINUE, PAUSE: checkpoint and return, STOP),
 //   returned  trial (its callable ended)            continues_below
@@ -70,6 +70,7 @@ using from_worker = std::variant<hello, report, returned, failed, error, goodbye
 // Rank 0 -> worker rank.
 struct welcome {
   std::string trials_dir;
+  bool scratch = false;  // nothing is recorded: every rank removes trials_dir once its trials returned
 };
 struct start {
   trial_id trial = 0;
@@ -187,9 +188,10 @@ inline std::string encode_error(std::string_view message) {
 }
 inline std::string encode_goodbye() { return encode::open("goodbye") + '}'; }
 
-inline std::string encode_welcome(std::string_view trials_dir) {
+inline std::string encode_welcome(std::string_view trials_dir, bool scratch = false) {
   auto out = encode::open("welcome");
   encode::field(out, "trials_dir", trials_dir);
+  if (scratch) out += ",\"scratch\":true";
   return out + '}';
 }
 // config_json: the space's append_json of the configuration.
@@ -318,7 +320,7 @@ inline to_worker decode_to_worker(std::string_view text, const std::string& wher
   (void)fields.raw("type");  // read above; finish() refuses only fields never asked for
   to_worker out;
   if (type == "welcome") {
-    out = welcome{fields.required(fields.text("trials_dir"), "trials_dir")};
+    out = welcome{fields.required(fields.text("trials_dir"), "trials_dir"), fields.boolean("scratch").value_or(false)};
   } else if (type == "start") {
     start parsed{decode::trial(fields), fields.required(fields.integer("slot", 0, 1'000'000), "slot"), {},
                  fields.required(fields.number("resume_from"), "resume_from"), fields.number("run_to"),

@@ -28,6 +28,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -207,7 +208,10 @@ class mpi_worker_host final : public trial_host {
     return *found->second;
   }
 
-  void handle(wire::welcome message) { trials_dir_ = std::move(message.trials_dir); }
+  void handle(wire::welcome message) {
+    trials_dir_ = std::move(message.trials_dir);
+    trials_dir_is_scratch_ = message.scratch;
+  }
 
   void handle(wire::start message) {
     if (invocations_.contains(message.trial)) {
@@ -323,6 +327,12 @@ class mpi_worker_host final : public trial_host {
 
   void say_goodbye_once_all_returned() {
     if (!shut_down_ || !invocations_.empty() || said_goodbye_) return;
+    // Rank 0 removes its scratch directory on its own machine; a rank on
+    // another one removes what its trials left there, all returned by now.
+    if (trials_dir_is_scratch_ && !trials_dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(trials_dir_, ignored);
+    }
     outbox_.push_back(wire::encode_goodbye());
     said_goodbye_ = true;
   }
@@ -334,6 +344,7 @@ class mpi_worker_host final : public trial_host {
   std::vector<std::string> metric_names_;
   std::size_t scheduler_metric_;
   std::filesystem::path trials_dir_;
+  bool trials_dir_is_scratch_ = false;
 
   mutable std::mutex mutex_;  // guards everything below; trial threads and the transport share it
   std::vector<std::string> outbox_;
