@@ -200,9 +200,9 @@ TEST_CASE("mpi_tuner: options out of range are refused on every rank, naming the
                        doctest::Contains("mpi_tuner_options.workers_per_rank = 0: must be from 1 to"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(
-      rung::mpi_tuner(promotion_asha(1), {.tuning = settings, .rank_0_idle_nap = std::chrono::microseconds(-1)}),
-      "mpi_tuner_options.rank_0_idle_nap = -1 us: must be from 0 to 1 s", std::invalid_argument);
-  CHECK_NOTHROW(rung::mpi_tuner(promotion_asha(1), {.tuning = settings, .rank_0_idle_nap = std::chrono::seconds(1)}));
+      rung::mpi_tuner(promotion_asha(1), {.tuning = settings, .rank_0_busy_poll = std::chrono::microseconds(-1)}),
+      "mpi_tuner_options.rank_0_busy_poll = -1 us: must not be negative", std::invalid_argument);
+  CHECK_NOTHROW(rung::mpi_tuner(promotion_asha(1), {.tuning = settings, .rank_0_busy_poll = std::chrono::microseconds::max()}));
 }
 
 TEST_CASE("mpi_tuner: one rank alone is refused: there would be no worker") {
@@ -315,7 +315,7 @@ TEST_CASE("mpi_tuner: SIGTERM to rank 0 stops every rank's trials; the experimen
                          .name = name,
                          .resume = resume,
                          .handle_signals = true}),
-        .rank_0_idle_nap = std::chrono::microseconds(20)};  // the napping loop sees the signal too
+        .rank_0_busy_poll = std::chrono::microseconds(0)};  // rank 0 naps at once: it sees the signal so too
   };
   const auto trial = [](bool signal_rank_0, long pid) {
     return [signal_rank_0, pid](const config& c, rung::reporter& reporter) {

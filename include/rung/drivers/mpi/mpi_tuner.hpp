@@ -95,12 +95,12 @@ class mpi_session {
 struct mpi_tuner_options {
   tuner_options tuning = {};         // as rung::tuner's; n_workers is ignored: (ranks - 1) * workers_per_rank
   std::size_t workers_per_rank = 1;  // trial slots on each worker rank (e.g. one per GPU)
-  // Rank 0's pause between polls that find no message. 0: none, it keeps a
-  // core busy, as MPI's own blocking calls do, and answers a report sooner
-  // (bench_mpi, 8 ranks on 2 cores: 100 - 130 us against 170 - 210 us with
-  // 20 us); a rank 0 that shares its cores with CPU-bound trials gives them
-  // back with a nap of 20 us or more.
-  std::chrono::microseconds rank_0_idle_nap{0};
+  // How long rank 0 polls back to back after a message before it naps
+  // (20 us) between polls: a core is busy meanwhile, as in MPI's own
+  // blocking calls, and a report is answered sooner (bench_mpi, 8 ranks on 2
+  // cores: 100 - 130 us against 170 - 210 us napping at once). 0 naps at
+  // once: for a rank 0 that shares its cores with CPU-bound trials.
+  std::chrono::microseconds rank_0_busy_poll{10'000};
   // true: every report waits for rank 0's answer, as rung::tuner's do; by
   // default one below the scheduler's promise (continues_below) does not.
   bool await_every_report = false;
@@ -120,10 +120,9 @@ class mpi_tuner {
       detail::bad_driver_option(who, "workers_per_rank", detail::to_text(options_.workers_per_rank),
                                 "must be from 1 to " + detail::to_text(detail::max_workers));
     }
-    if (options_.rank_0_idle_nap < std::chrono::microseconds::zero() ||
-        options_.rank_0_idle_nap > std::chrono::seconds(1)) {
-      detail::bad_driver_option(who, "rank_0_idle_nap", detail::to_text(options_.rank_0_idle_nap.count()) + " us",
-                                "must be from 0 to 1 s");
+    if (options_.rank_0_busy_poll < std::chrono::microseconds::zero()) {
+      detail::bad_driver_option(who, "rank_0_busy_poll", detail::to_text(options_.rank_0_busy_poll.count()) + " us",
+                                "must not be negative");
     }
     scheduler_metric_ = detail::check_tuner_options(scheduler_, options_.tuning, "mpi_tuner_options.tuning");
   }
@@ -249,7 +248,7 @@ class mpi_tuner {
         coordinator.interrupt("interrupted by " + detail::signal_name(signal_number), now());
       });
     }
-    detail::poll_pacing pacing(options_.rank_0_idle_nap);
+    detail::poll_pacing pacing({options_.rank_0_busy_poll, false, detail::poll_pacing::rank_0_nap});
     while (!coordinator.done()) {
       bool active = false;
       while (auto message = channel.try_receive()) {

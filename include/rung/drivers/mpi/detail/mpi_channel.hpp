@@ -7,17 +7,18 @@
 // feeding an io_context would put a lock and a thread hand-off on the path
 // of every report, twice per round trip, and need MPI_THREAD_MULTIPLE or a
 // queue of its own; polling keeps the decision core on one thread with no
-// lock. poll_pacing bounds what polling costs: back to back (yielding the
-// core) while messages come, then, after spin_for without one, a nap
-// between polls (worker ranks 100 us; rank 0 none by default, see
-// mpi_tuner_options::rank_0_idle_nap), so that an idle worker rank costs
-// almost no CPU and a message waits at most a nap plus one poll (on a
-// worker rank, a trial's report goes at once: its thread wakes the loop,
-// which then polls without napping until the answer is in; the trial spins
-// up to 1 ms for it before it blocks). bench_mpi, 10 ms epochs, 8 ranks on
-// 2 cores: utilisation 0.935 - 0.946 with 100 us naps everywhere and
-// blocking trials, 0.983 - 0.988 with rank 0 napping 20 us, 0.989 - 0.992
-// with no nap (and reports below the scheduler's promise not awaited).
+// lock. poll_pacing bounds what polling costs: back to back while messages
+// come, then, after a spell without one, a nap between polls (worker ranks
+// 100 us after 200 us; rank 0 20 us after mpi_tuner_options::
+// rank_0_busy_poll, 10 ms by default), so that an idle rank costs almost no
+// CPU and a message waits at most a nap plus one poll (on a worker rank, a
+// trial's report goes at once: its thread wakes the loop, which then polls
+// without napping until the answer is in; the trial spins up to 1 ms for it
+// before it blocks). bench_mpi, 10 ms epochs, 8 ranks on 2 cores:
+// utilisation 0.935 - 0.946 with 100 us naps everywhere and blocking
+// trials; with reports below the scheduler's promise not awaited, 0.983 -
+// 0.988 with rank 0 napping at once, 0.990 with 2 ms of busy polling, 0.991
+// - 0.992 with 10 ms or never napping.
 #pragma once
 
 #include "rung/drivers/mpi/detail/mpi_c_api.hpp"  // first: <mpi.h> without its C++ bindings
@@ -103,17 +104,23 @@ class mpi_channel {
 
 class poll_pacing {
  public:
-  static constexpr std::chrono::microseconds spin_for{200};
-  // Rank 0's nap is mpi_tuner_options::rank_0_idle_nap (by default none:
-  // every report would wait for it to end); a worker rank's loop wakes at
-  // once for its trials' messages, and polls without napping while a trial
-  // waits for an answer.
-  static constexpr std::chrono::microseconds worker_idle_sleep{100};
+  // A worker rank's loop wakes at once for its trials' messages, and polls
+  // without napping while a trial waits for an answer: after a message it
+  // polls yielding the core for worker_spin, then naps. Rank 0 polls back to
+  // back for mpi_tuner_options::rank_0_busy_poll, then naps shorter: every
+  // report that comes meanwhile waits for its nap to end.
+  struct pace {
+    std::chrono::microseconds spin;
+    bool yield_while_spinning;
+    std::chrono::microseconds nap;
+  };
+  static constexpr pace worker_pace{std::chrono::microseconds(200), true, std::chrono::microseconds(100)};
+  static constexpr std::chrono::microseconds rank_0_nap{20};
 
   // Linux lets a sleep overrun by the thread's timer slack, 50 us by
   // default: more than a 20 us nap, on every poll. The loop's thread
   // sleeps to 1 us while it paces, and gets its own slack back after.
-  explicit poll_pacing(std::chrono::microseconds idle_sleep = worker_idle_sleep) noexcept : idle_sleep_(idle_sleep) {
+  explicit poll_pacing(pace chosen = worker_pace) noexcept : pace_(chosen) {
 #ifdef __linux__
     const int previous = ::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
     if (previous > 0 && ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0) == 0) previous_slack_ = previous;
@@ -128,13 +135,15 @@ class poll_pacing {
   poll_pacing& operator=(const poll_pacing&) = delete;
 
   void busy() noexcept { last_busy_ = std::chrono::steady_clock::now(); }
-  // sleep(idle_sleep) may return early: a worker rank's wakes when a trial thread has a message to send.
+  // sleep(nap) may return early: a worker rank's wakes when a trial thread has a message to send.
   template <class Sleep>
   void idle(Sleep&& sleep) const {
-    if (std::chrono::steady_clock::now() - last_busy_ < spin_for) {
-      std::this_thread::yield();
-    } else if (idle_sleep_ > std::chrono::microseconds::zero()) {
-      sleep(idle_sleep_);
+    // In microseconds: a spin of microseconds::max() (never nap) would overflow nanoseconds.
+    if (std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - last_busy_) <
+        pace_.spin) {
+      if (pace_.yield_while_spinning) std::this_thread::yield();
+    } else {
+      sleep(pace_.nap);
     }
   }
   void idle() const {
@@ -142,7 +151,7 @@ class poll_pacing {
   }
 
  private:
-  std::chrono::microseconds idle_sleep_;
+  pace pace_;
   std::chrono::steady_clock::time_point last_busy_ = std::chrono::steady_clock::now();
   int previous_slack_ = 0;  // nanoseconds; 0: unchanged
 };
