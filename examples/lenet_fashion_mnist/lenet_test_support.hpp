@@ -4,21 +4,20 @@
 // (see test_lenet_fashion_mnist.cpp).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
 #include <string>
 
 #include "lenet_tuning.hpp"
+#include "temp_dir.hpp"  // tests/
 
 namespace lenet_test {
 
-struct temp_dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rung-lenet-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+// rung's tests' own (a name no other process holds: a name from the clock
+// alone was once taken by two test processes at once), created up front.
+struct temp_dir : rung_test::temp_dir {
   temp_dir() { std::filesystem::create_directories(path); }
-  ~temp_dir() { std::filesystem::remove_all(path); }
 };
 
 inline std::string error_of(const auto& action) {
