@@ -267,6 +267,23 @@ TEST_CASE("coordinator: bad input from a rank abandons the tuning with an error 
     zero.report(2, 0, 1.0, 0.1);
     CHECK(zero.shutdown_error() == "rank 2: report message: field trial = 0: it runs on rank 1");
   }
+  SUBCASE("a returned for a trial no rank runs") {
+    rank_zero zero;
+    zero.hellos();
+    (void)zero.outbox();
+    zero.from(1, wire::encode_returned(77));
+    CHECK(zero.shutdown_error() == "rank 1: returned message: field trial = 77: no rank runs that trial");
+  }
+  SUBCASE("a report for a trial paused in memory there, not resumed") {
+    rank_zero zero;
+    zero.hellos();
+    (void)zero.outbox();
+    zero.report(1, 0, 1.0, 0.1);  // paused at rung 1 (alone there, not promoted)
+    REQUIRE(rank_zero::only<wire::pause>(zero.outbox()).size() == 1);
+    zero.report(1, 0, 2.0, 0.1);
+    CHECK(zero.shutdown_error() ==
+          "rank 1: report message: field trial = 0: the trial is paused in memory there and was not resumed");
+  }
   SUBCASE("a message that does not parse") {
     rank_zero zero;
     zero.hellos();

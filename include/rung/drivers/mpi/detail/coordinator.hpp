@@ -195,7 +195,8 @@ class mpi_coordinator {
     }
     said_hello_[rank_index(rank)] = true;
     if (std::count(said_hello_.begin() + 1, said_hello_.end(), true) < settings_.ranks - 1) return;
-    for (int to = 1; to < settings_.ranks; ++to) send(to, wire::encode_welcome(settings_.trials_dir, settings_.trials_dir_is_scratch));
+    const auto welcome = wire::encode_welcome(settings_.trials_dir, settings_.trials_dir_is_scratch);
+    for (int to = 1; to < settings_.ranks; ++to) send(to, welcome);
     started_ = true;
     next_print_ = now + settings_.print_update_interval;
     next_flush_ = now + settings_.results_update_interval;

@@ -18,7 +18,7 @@
 // utilisation 0.935 - 0.946 with 100 us naps everywhere and blocking
 // trials; with reports below the scheduler's promise not awaited, 0.983 -
 // 0.988 with rank 0 napping at once, 0.990 with 2 ms of busy polling, 0.991
-// - 0.992 with 10 ms or never napping.
+// - 0.993 with 10 ms (never napping: the same).
 #pragma once
 
 #include "rung/drivers/mpi/detail/mpi_c_api.hpp"  // first: <mpi.h> without its C++ bindings
@@ -106,7 +106,7 @@ class poll_pacing {
  public:
   // A worker rank's loop wakes at once for its trials' messages, and polls
   // without napping while a trial waits for an answer: after a message it
-  // polls yielding the core for worker_spin, then naps. Rank 0 polls back to
+  // polls yielding the core for worker_pace.spin, then naps. Rank 0 polls back to
   // back for mpi_tuner_options::rank_0_busy_poll, then naps shorter: every
   // report that comes meanwhile waits for its nap to end.
   struct pace {

@@ -45,15 +45,21 @@ struct running_callable {
 
 using trial_runs = std::unordered_map<trial_id, running_callable>;
 
+// The error for a message from `rank` whose field trial names a callable it does not run.
+[[noreturn]] inline void bad_trial_field(int rank, std::string_view what, trial_id id, std::string_view why) {
+  throw std::invalid_argument("rank " + to_text(rank) + ": " + std::string(what) + " message: field trial = " +
+                              to_text(id) + ": " + std::string(why));
+}
+
 // The trial's callable, which `rank` says it runs (its `what` message names
-// the trial): else an error naming the rank and the field.
+// the trial): else an error naming the rank and the field. On every report:
+// the error's text is made only when there is one.
 inline running_callable& owned_by(trial_runs& runs, int rank, trial_id id, std::string_view what) {
   const auto found = runs.find(id);
-  const std::string field = "rank " + to_text(rank) + ": " + std::string(what) + " message: field trial = " + to_text(id);
-  if (found == runs.end()) throw std::invalid_argument(field + ": no rank runs that trial");
-  if (found->second.rank != rank) throw std::invalid_argument(field + ": it runs on rank " + to_text(found->second.rank));
+  if (found == runs.end()) bad_trial_field(rank, what, id, "no rank runs that trial");
+  if (found->second.rank != rank) bad_trial_field(rank, what, id, "it runs on rank " + to_text(found->second.rank));
   if (found->second.state == run_state::paused) {
-    throw std::invalid_argument(field + ": the trial is paused in memory there and was not resumed");
+    bad_trial_field(rank, what, id, "the trial is paused in memory there and was not resumed");
   }
   return found->second;
 }
