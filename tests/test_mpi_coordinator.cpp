@@ -138,6 +138,15 @@ TEST_CASE("wire: a message that does not parse, a missing field, a wrong type ar
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(wire::decode_from_worker(R"({"type":"returned","trial":1,"extra":0})", "rank 3"),
                        doctest::Contains("rank 3: returned message.extra = 0: unknown field"), std::invalid_argument);
+  // The fields of pipelined reports and of the scratch directory, mistyped or out of range.
+  CHECK_THROWS_WITH_AS(wire::decode_from_worker(R"({"type":"report","trial":1,"resource":1,"metrics":[1],"awaited":3})",
+                                                "rank 2"),
+                       "rank 2: report message.awaited = 3: must be true or false", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(wire::decode_to_worker(R"({"type":"decision","trial":1,"decision":"CONTINUE","continues_below":-1})",
+                                              "rank 0"),
+                       "rank 0: decision message.continues_below = -1: must be a number from 0 to Infinity", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(wire::decode_to_worker(R"({"type":"welcome","trials_dir":"/t","scratch":"yes"})", "rank 0"),
+                       "rank 0: welcome message.scratch = \"yes\": must be true or false", std::invalid_argument);
   CHECK_THROWS_WITH_AS(wire::decode_from_worker(R"({"type":"hi"})", "rank 1"),
                        doctest::Contains("rank 1: hi message.type = \"hi\": must be hello, report"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(wire::config_from_json(space, rung::detail::parse_json(R"({"x":5,"optimiser":"sgd"})"),
